@@ -22,6 +22,8 @@ const AGENTS = [
 const STATUS = [200, 200, 200, 201, 204, 304, 400, 404, 500];
 const SKUS = ['SKU-4411-BLK', 'SKU-0092-WHT', 'SKU-7310-RED', 'SKU-2208-GRN', 'SKU-9981-XL'];
 const EVENTS = ['order.created', 'order.paid', 'cart.updated', 'user.login'];
+// Some names outside Latin-1 so part of the strings are two-byte, as in real traffic.
+const NAMES = ['Ana Souza', 'Zoë Müller', '李雷', 'Jürgen O\'Brien', 'Oksana Шевченко'];
 const ERRORS = [
   ['Error', 'connect ECONNREFUSED 10.0.3.17:5432', 'ECONNREFUSED'],
   ['TypeError', "Cannot read properties of undefined (reading 'id')", 'ERR_UNHANDLED'],
@@ -81,7 +83,7 @@ function appEvent(i) {
       currency: i % 5 === 0 ? 'EUR' : 'USD',
       paid: i % 4 !== 0,
     },
-    user: { id: `usr_${hex(i + 17, 12)}`, email: `user${i}@example.com`, tier: i % 3 === 0 ? 'gold' : 'basic' },
+    user: { id: `usr_${hex(i + 17, 12)}`, name: NAMES[i % NAMES.length], email: `user${i}@example.com`, tier: i % 3 === 0 ? 'gold' : 'basic' },
     cart: { items, coupon: i % 6 === 0 ? 'WINTER24' : null, tags: ['web', i % 2 ? 'mobile' : 'desktop'] },
     msg: `order ${i} processed`,
   };
@@ -126,7 +128,8 @@ export function sizeReport(n = 3000) {
   const sizes = [[], [], []];
   const lines = ndjsonMix(n);
   lines.forEach((l, i) => sizes[i % 3].push(Buffer.byteLength(l)));
-  return sizes.map((s, k) => ({ kind: KINDS[k].name, min: Math.min(...s), max: Math.max(...s), distinct: new Set(lines).size }));
+  const distinct = new Set(lines).size;
+  return sizes.map((s, k) => ({ kind: KINDS[k].name, min: Math.min(...s), max: Math.max(...s), records: n, distinct }));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

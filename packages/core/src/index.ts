@@ -4,3 +4,4 @@ export type { ErrorCode } from './errors.js';
 export { FORMAT_VERSION, isSeal } from './integrity/types.js';
 export type { RecordEnvelope, Seal, SealMeta, GapBody, SealedItem } from './integrity/types.js';
 export type { Rule, RuleClass } from './redact/rule.js';
+export { canonicalize } from './integrity/canonical-json.js';

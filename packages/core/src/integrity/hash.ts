@@ -1,25 +1,55 @@
 /**
  * SHA-256 for the hot path, plus the RFC 6962 leaf and node hashes.
- * node:crypto's one-shot hash is used on Node (bench/sha256.mjs compares it with
- * @noble/hashes on 300-600 byte records); both are tested against the same vectors.
+ *
+ * Implementation choice (measured by bench/sha256.mjs on Node 20.20, 300-600 byte records
+ * and 65-byte Merkle node inputs): node:crypto's one-shot `crypto.hash()` (Node >= 20.12,
+ * so within engines >= 20.19) beats both `createHash().update().digest()` (no Hash object
+ * to allocate and finalise) and @noble/hashes `sha256` (pure JS, no SHA-NI). So every hash
+ * here is ONE `crypto.hash()` call over one contiguous input: the RFC 6962 prefix byte is
+ * joined to the data first (a string concat or a pooled copy) rather than fed through
+ * several `update()` calls, which measured slower for these sizes.
+ * test/hash.test.ts checks this module and @noble/hashes against the same vectors.
+ *
+ * Every digest is returned as a plain Uint8Array (not a Buffer) that owns its 32-byte
+ * ArrayBuffer: Buffer#slice shares memory while Uint8Array#slice copies, and callers that
+ * store hashes should get the copy semantics the type promises.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
-const LEAF_PREFIX = Buffer.from([0x00]);
-const NODE_PREFIX = Buffer.from([0x01]);
+/** RFC 6962 section 2.1 domain-separation prefixes. */
+const LEAF_PREFIX = 0x00;
+const NODE_PREFIX = 0x01;
+/** The leaf prefix as a one-character string: its UTF-8 encoding is the single byte 0x00. */
+const LEAF_PREFIX_STR = '\u0000';
 
+/** Re-types node:crypto's fresh 32-byte Buffer as a Uint8Array over the same memory (no copy). */
+function digest(data: string | Uint8Array): Uint8Array {
+  const b = hash('sha256', data, 'buffer');
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** SHA-256 of bytes, or of a string's UTF-8 encoding. */
 export function sha256(data: Uint8Array | string): Uint8Array {
-  return createHash('sha256').update(data).digest();
+  return digest(data);
 }
 
-/** RFC 6962 section 2.1: MTH({d0}) = SHA-256(0x00 || d0). */
+/** RFC 6962 section 2.1: MTH({d0}) = SHA-256(0x00 || d0). Strings are hashed as UTF-8. */
 export function leafHash(data: Uint8Array | string): Uint8Array {
-  return createHash('sha256').update(LEAF_PREFIX).update(data).digest();
+  if (typeof data === 'string') return digest(LEAF_PREFIX_STR + data);
+  // allocUnsafe takes small inputs from Node's pool: the copy lives only for this call.
+  const buf = Buffer.allocUnsafe(data.byteLength + 1);
+  buf[0] = LEAF_PREFIX;
+  buf.set(data, 1);
+  return digest(buf);
 }
 
-/** RFC 6962 section 2.1: SHA-256(0x01 || left || right). */
+/** RFC 6962 section 2.1: SHA-256(0x01 || left || right). Any lengths (the RFC vectors use raw bytes). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  const buf = Buffer.allocUnsafe(1 + left.byteLength + right.byteLength);
+  buf[0] = NODE_PREFIX;
+  buf.set(left, 1);
+  buf.set(right, 1 + left.byteLength);
+  return digest(buf);
 }
 
 export function toHex(bytes: Uint8Array): string {

@@ -1,0 +1,128 @@
+/**
+ * The record chain: every record is wrapped in an envelope {v, sid, seq, ts, prev,
+ * [kind], body, h} where h = SHA-256(0x00 || JCS(envelope without h)) (the RFC 6962
+ * leaf hash, so the same value is the record's Merkle leaf) and prev = the previous h.
+ *
+ * The envelope's canonical form is assembled from pieces instead of re-sorting the
+ * envelope's keys per record: the field order below IS the RFC 8785 order
+ * (UTF-16: body < h < kind < prev < seq < sid < ts < v), and a test pins the
+ * equivalence with canonicalize().
+ */
+import { LogSealError } from '../errors.js';
+import { canonicalize } from './canonical-json.js';
+import { genesisHead, SID_PATTERN } from './domain.js';
+import { leafHash, toHex } from './hash.js';
+import type { RecordEnvelope } from './types.js';
+
+export interface ChainedRecord {
+  envelope: RecordEnvelope;
+  /** RFC 8785 form of the whole envelope (with h): the bytes shipped and stored. */
+  json: string;
+  /** h as bytes: the record's Merkle leaf. */
+  leaf: Uint8Array;
+}
+
+function tail(prev: string, seq: number, sid: string, ts: number): string {
+  return `,"prev":"${prev}","seq":${seq},"sid":${JSON.stringify(sid)},"ts":${ts},"v":1}`;
+}
+
+/** Builds a record from an already canonical body. */
+function build(sid: string, seq: number, ts: number, prev: string, bodyJson: string, body: unknown, kind?: 'gap'): ChainedRecord {
+  const kindPart = kind === undefined ? '' : `,"kind":"${kind}"`;
+  const rest = kindPart + tail(prev, seq, sid, ts);
+  const leaf = leafHash('{"body":' + bodyJson + rest);
+  const h = toHex(leaf);
+  const envelope: RecordEnvelope = kind === undefined
+    ? { v: 1, sid, seq, ts, prev, body, h }
+    : { v: 1, sid, seq, ts, prev, kind, body, h };
+  return { envelope, json: '{"body":' + bodyJson + ',"h":"' + h + '"' + rest, leaf };
+}
+
+function checkTs(ts: number): void {
+  if (!Number.isSafeInteger(ts) || ts < 0) {
+    throw new LogSealError('LOGSEAL_ERR_INVALID_OPTION', 'record timestamp must be a non-negative integer of milliseconds');
+  }
+}
+
+/** Appends records to one stream. Holds only sid, next seq and head: O(1) memory. */
+export class RecordChain {
+  readonly sid: string;
+  #nextSeq: number;
+  #head: string;
+
+  constructor(sid: string, nextSeq = 0, head?: string) {
+    if (!SID_PATTERN.test(sid)) throw new LogSealError('LOGSEAL_ERR_INVALID_OPTION', 'option "sid" must match ' + SID_PATTERN);
+    if (!Number.isSafeInteger(nextSeq) || nextSeq < 0) {
+      throw new LogSealError('LOGSEAL_ERR_STATE_INVALID', 'chain nextSeq must be a non-negative integer');
+    }
+    this.sid = sid;
+    this.#nextSeq = nextSeq;
+    this.#head = head ?? genesisHead(sid);
+  }
+
+  get nextSeq(): number {
+    return this.#nextSeq;
+  }
+
+  get head(): string {
+    return this.#head;
+  }
+
+  /** Chains `body`, which must be plain JSON data (the redactor's output). */
+  append(body: unknown, ts: number): ChainedRecord {
+    checkTs(ts);
+    return this.#push(canonicalize(body), body, ts);
+  }
+
+  /** Chains a body whose RFC 8785 form the caller already has (saves a second canonicalisation). */
+  appendCanonical(bodyJson: string, body: unknown, ts: number): ChainedRecord {
+    checkTs(ts);
+    return this.#push(bodyJson, body, ts);
+  }
+
+  /** A signed record of a producer-side loss (issue 4: the verifier reports it as a drop, not as tampering). */
+  appendGap(body: { dropped: number; reason: string; tsMin?: number; tsMax?: number }, ts: number): ChainedRecord {
+    checkTs(ts);
+    if (!Number.isSafeInteger(body.dropped) || body.dropped < 1) {
+      throw new LogSealError('LOGSEAL_ERR_INVALID_OPTION', 'gap "dropped" must be a positive integer');
+    }
+    const clean = { ...body };
+    return this.#push(canonicalize(clean), clean, ts, 'gap');
+  }
+
+  #push(bodyJson: string, body: unknown, ts: number, kind?: 'gap'): ChainedRecord {
+    const rec = build(this.sid, this.#nextSeq, ts, this.#head, bodyJson, body, kind);
+    this.#nextSeq += 1;
+    this.#head = rec.envelope.h;
+    return rec;
+  }
+}
+
+const RECORD_KEYS = new Set(['v', 'sid', 'seq', 'ts', 'prev', 'kind', 'body', 'h']);
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * Verifier side: checks an untrusted parsed record's shape and recomputes its leaf from
+ * the canonical form (never from the producer's bytes: duplicate keys or odd spacing
+ * must not matter). Returns a reason string for a malformed record.
+ */
+export function recomputeLeaf(rec: Record<string, unknown>): { leaf: Uint8Array } | { malformed: string } {
+  for (const k of Object.keys(rec)) if (!RECORD_KEYS.has(k)) return { malformed: `unexpected field "${k}"` };
+  const { sid, seq, ts, prev, kind, h } = rec;
+  if (rec.v !== 1) return { malformed: 'unsupported version' };
+  if (typeof sid !== 'string' || !SID_PATTERN.test(sid)) return { malformed: 'bad sid' };
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return { malformed: 'bad seq' };
+  if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0) return { malformed: 'bad ts' };
+  if (typeof prev !== 'string' || !HEX64.test(prev)) return { malformed: 'bad prev' };
+  if (typeof h !== 'string' || !HEX64.test(h)) return { malformed: 'bad h' };
+  if (kind !== undefined && kind !== 'gap') return { malformed: 'bad kind' };
+  if (!('body' in rec)) return { malformed: 'missing body' };
+  let bodyJson: string;
+  try {
+    bodyJson = canonicalize(rec.body);
+  } catch {
+    return { malformed: 'body is not canonical JSON data' };
+  }
+  const kindPart = kind === undefined ? '' : `,"kind":"${kind}"`;
+  return { leaf: leafHash('{"body":' + bodyJson + kindPart + tail(prev, seq, sid, ts)) };
+}

@@ -1,0 +1,358 @@
+/**
+ * One stream's verification state. Records are held (as 32-byte hashes plus a few
+ * numbers, never bodies) only until their seal arrives, so memory is bounded by one
+ * batch per stream. At each seal the batch is judged as a whole, which is what lets the
+ * verifier NAME the tampering (a deleted record vs an inserted one vs a re-hashed one)
+ * instead of reporting the first broken link.
+ */
+import { genesisHead, genesisSeal } from './domain.js';
+import { type Finding, type FindingCode, finding } from './findings.js';
+import { hashFromHex, toHex } from './hash.js';
+import type { ResolvedKey } from './keyring.js';
+import { merkleRoot } from './merkle.js';
+import { verifyMac, verifySignature } from './seal.js';
+import type { GapBody, Seal } from './types.js';
+
+export interface PendingRecord {
+  seq: number;
+  prev: string;
+  /** h as claimed by the record. */
+  h: string;
+  /** Leaf recomputed from the record's canonical form. */
+  leaf: Uint8Array;
+  hOk: boolean;
+  ts: number;
+  line: number;
+  gap?: GapBody;
+}
+
+export interface StreamVerifierContext {
+  emit(f: Finding): void;
+  /** null: no keys were given, authenticity is not checked (reported once per stream). */
+  keyring: Map<string, ResolvedKey> | null;
+  maxPending: number;
+}
+
+interface LastSeal {
+  batch: number;
+  epoch: number;
+  lastSeq: number;
+  head: string;
+  hash: string;
+  sealedAt: number;
+}
+
+export interface StreamSummary {
+  sid: string;
+  firstSeq: number | null;
+  lastSeq: number | null;
+  records: number;
+  validRecords: number;
+  seals: number;
+  validSeals: number;
+  final: boolean;
+  tsMin: number | null;
+  tsMax: number | null;
+  lastSealedAt: number | null;
+  meta?: Seal['meta'];
+}
+
+export class StreamVerifier {
+  readonly sid: string;
+  #ctx: StreamVerifierContext;
+  #pending: PendingRecord[] = [];
+  #last: LastSeal | null = null;
+  /** batch number -> seal hash, for replay and equivocation (32 bytes of state per batch). */
+  #seen = new Map<number, string>();
+  #final = false;
+  #keyWarned = false;
+  #summary: StreamSummary;
+
+  constructor(sid: string, ctx: StreamVerifierContext) {
+    this.sid = sid;
+    this.#ctx = ctx;
+    this.#summary = {
+      sid, firstSeq: null, lastSeq: null, records: 0, validRecords: 0, seals: 0, validSeals: 0,
+      final: false, tsMin: null, tsMax: null, lastSealedAt: null,
+    };
+  }
+
+  summary(): StreamSummary {
+    return { ...this.#summary };
+  }
+
+  #emit(code: FindingCode, message: string, where: Omit<Finding, 'code' | 'severity' | 'message' | 'sid'> = {}): void {
+    this.#ctx.emit(finding(code, message, { sid: this.sid, ...where }));
+  }
+
+  onRecord(r: PendingRecord): void {
+    this.#summary.records += 1;
+    if (this.#final) {
+      this.#emit('RECORD_AFTER_FINAL', 'record after the final seal', { seq: r.seq, line: r.line });
+      return;
+    }
+    this.#pending.push(r);
+    if (this.#pending.length > this.#ctx.maxPending) {
+      // Memory bound: a batch this large without a seal is itself a finding.
+      this.#reportUnsealed(this.#pending);
+      this.#pending = [];
+    }
+  }
+
+  /** `payload` is the seal's signed form (sealPayload), `hash` its seal hash; computed once by the caller. */
+  onSeal(s: Seal, payload: string, hash: string, line: number): void {
+    const sum = this.#summary;
+    sum.seals += 1;
+    const seen = this.#seen.get(s.batch);
+    if (seen !== undefined) {
+      // The copies' records are consumed with the seal: the batch was judged the first time.
+      this.#takeRange(s.firstSeq, s.lastSeq);
+      if (seen === hash) this.#emit('BATCH_REPLAYED', `batch ${s.batch} appears again`, { batch: s.batch, line, seq: s.firstSeq, seqTo: s.lastSeq });
+      else this.#emit('SEAL_EQUIVOCATION', `two different seals for batch ${s.batch}`, { batch: s.batch, line });
+      return;
+    }
+    const last = this.#last;
+    if (last !== null && s.batch < last.batch) {
+      this.#takeRange(s.firstSeq, s.lastSeq);
+      this.#emit('SEAL_OUT_OF_ORDER', `seal for batch ${s.batch} after batch ${last.batch}`, { batch: s.batch, line });
+      return;
+    }
+    let findings = 0;
+    const flag = (code: FindingCode, message: string, where: Omit<Finding, 'code' | 'severity' | 'message' | 'sid'>): void => {
+      findings += 1;
+      this.#emit(code, message, where);
+    };
+
+    const authOk = this.#authenticate(s, payload, line, flag);
+
+    // Continuity with the previous seal of this stream.
+    if (last === null) {
+      if (s.batch !== 0) {
+        flag('STREAM_HEAD_MISSING', `stream starts at batch ${s.batch} (seq ${s.firstSeq}); earlier batches are absent`, {
+          batch: 0, seq: 0, seqTo: s.firstSeq - 1, line,
+        });
+      } else {
+        if (s.prevSeal !== genesisSeal(this.sid)) flag('SEAL_CHAIN_BROKEN', 'batch 0 does not start from the seal genesis', { batch: 0, line });
+        if (s.firstSeq !== 0 || s.firstPrev !== genesisHead(this.sid)) {
+          flag('CHAIN_BROKEN', 'batch 0 does not start at seq 0 from the chain genesis', { batch: 0, seq: s.firstSeq, line });
+        }
+      }
+      if (s.meta !== undefined) sum.meta = s.meta;
+    } else {
+      const missing = s.batch - last.batch - 1;
+      if (missing > 0) {
+        const from = last.lastSeq + 1;
+        const to = s.firstSeq - 1;
+        const orphans = this.#takeRange(from, to);
+        flag(orphans.length > 0 ? 'SEAL_MISSING' : 'BATCH_MISSING',
+          orphans.length > 0
+            ? `seal of batch ${last.batch + 1}${missing > 1 ? `..${s.batch - 1}` : ''} is missing (records present, unsealed)`
+            : `batch ${last.batch + 1}${missing > 1 ? `..${s.batch - 1}` : ''} is missing (seq ${from}..${to})`,
+          { batch: last.batch + 1, seq: from, seqTo: to, line });
+      } else {
+        if (s.prevSeal !== last.hash) flag('SEAL_CHAIN_BROKEN', `seal of batch ${s.batch} does not link to batch ${last.batch}`, { batch: s.batch, line });
+        if (s.firstSeq !== last.lastSeq + 1 || s.firstPrev !== last.head) {
+          flag('CHAIN_BROKEN', `batch ${s.batch} does not continue the chain of batch ${last.batch}`, { batch: s.batch, seq: s.firstSeq, line });
+        }
+      }
+      const wantEpoch = last.epoch + (s.batch - last.batch);
+      if (s.epoch !== wantEpoch) {
+        flag('SEAL_EPOCH_ORDER', `seal of batch ${s.batch} uses key epoch ${s.epoch}, expected ${wantEpoch}`, { batch: s.batch, line });
+      }
+    }
+
+    findings += this.#checkRecords(s, line);
+
+    this.#last = { batch: s.batch, epoch: s.epoch, lastSeq: s.lastSeq, head: s.head, hash, sealedAt: s.sealedAt };
+    this.#seen.set(s.batch, hash);
+    if (sum.firstSeq === null) sum.firstSeq = s.firstSeq;
+    if (s.count > 0) sum.lastSeq = s.lastSeq;
+    if (s.tsMin !== null && (sum.tsMin === null || s.tsMin < sum.tsMin)) sum.tsMin = s.tsMin;
+    if (s.tsMax !== null && (sum.tsMax === null || s.tsMax > sum.tsMax)) sum.tsMax = s.tsMax;
+    sum.lastSealedAt = s.sealedAt;
+    if (authOk && findings === 0) {
+      sum.validSeals += 1;
+      sum.validRecords += s.count;
+    }
+    if (s.final) {
+      this.#final = true;
+      sum.final = true;
+    }
+  }
+
+  /** End of input: what is still open is reported. */
+  end(opts: { requireFinal: boolean; now?: number; maxSealAgeMs?: number }): void {
+    if (this.#pending.length > 0) this.#reportUnsealed(this.#pending);
+    this.#pending = [];
+    if (this.#final) return;
+    const last = this.#last;
+    if (last !== null && opts.now !== undefined && opts.maxSealAgeMs !== undefined && opts.now - last.sealedAt > opts.maxSealAgeMs) {
+      this.#emit('STREAM_STALE', `last seal (batch ${last.batch}) is older than ${opts.maxSealAgeMs} ms and not final: the tail may be cut`, { batch: last.batch });
+    } else if (last !== null) {
+      this.#ctx.emit(finding('STREAM_NOT_FINAL', `stream has no final seal (last: batch ${last.batch})`,
+        { sid: this.sid, batch: last.batch }, opts.requireFinal ? 'error' : 'warning'));
+    }
+  }
+
+  #reportUnsealed(recs: PendingRecord[]): void {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const r of recs) {
+      if (r.seq < lo) lo = r.seq;
+      if (r.seq > hi) hi = r.seq;
+    }
+    this.#emit('RECORDS_UNSEALED', `${recs.length} record(s) have no seal`, { seq: lo, seqTo: hi, line: recs[0]!.line });
+  }
+
+  /** Removes and returns pending records with seq in [from, to]. */
+  #takeRange(from: number, to: number): PendingRecord[] {
+    const taken: PendingRecord[] = [];
+    const kept: PendingRecord[] = [];
+    for (const r of this.#pending) (r.seq >= from && r.seq <= to ? taken : kept).push(r);
+    this.#pending = kept;
+    return taken;
+  }
+
+  #authenticate(s: Seal, payload: string, line: number, flag: (c: FindingCode, m: string, w: Omit<Finding, 'code' | 'severity' | 'message' | 'sid'>) => void): boolean {
+    const ring = this.#ctx.keyring;
+    if (ring === null) {
+      if (!this.#keyWarned) {
+        this.#keyWarned = true;
+        this.#emit('KEY_NOT_CHECKED', 'no keys given: seals were checked for integrity, not authenticity', { batch: s.batch, line });
+      }
+      return true;
+    }
+    const entry = ring.get(s.kid);
+    const where = { batch: s.batch, line };
+    if (entry === undefined) {
+      flag('SEAL_UNKNOWN_KEY', `unknown key id "${s.kid}"`, where);
+      return false;
+    }
+    let ok = true;
+    if (entry.publicKey !== undefined) {
+      if (s.sig === undefined) {
+        flag('SEAL_UNAUTHENTICATED', 'seal has no signature but the key requires one', where);
+        ok = false;
+      } else if (!verifySignature(entry.publicKey, payload, s.sig)) {
+        flag('SEAL_BAD_SIGNATURE', 'seal signature does not verify', where);
+        ok = false;
+      }
+    }
+    if (entry.epochKeys !== undefined) {
+      const key = entry.epochKeys.keyFor(s.epoch);
+      if (s.mac === undefined) {
+        flag('SEAL_UNAUTHENTICATED', 'seal has no MAC but the key requires one', where);
+        ok = false;
+      } else if (key === null || !verifyMac(key, payload, s.mac)) {
+        flag('SEAL_BAD_MAC', `seal MAC does not verify under the epoch ${s.epoch} key`, where);
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  /** Judges the pending records against seal `s`; returns how many findings it raised. */
+  #checkRecords(s: Seal, line: number): number {
+    let n = 0;
+    const flag = (code: FindingCode, message: string, where: Omit<Finding, 'code' | 'severity' | 'message' | 'sid'>): void => {
+      n += 1;
+      this.#emit(code, message, where);
+    };
+    const later: PendingRecord[] = [];
+    const bySeq = new Map<number, PendingRecord[]>();
+    let maxSeq = -1;
+    for (const r of this.#pending) {
+      if (r.seq > s.lastSeq) {
+        // A record of a later batch before this seal: out of order; judged with its own seal.
+        flag('RECORD_REORDERED', `record ${r.seq} appears before the seal of batch ${s.batch}`, { seq: r.seq, line: r.line });
+        later.push(r);
+        continue;
+      }
+      if (r.seq < s.firstSeq) {
+        flag('RECORD_INSERTED', `record ${r.seq} is not part of batch ${s.batch} (seq ${s.firstSeq}..${s.lastSeq})`, { seq: r.seq, line: r.line });
+        continue;
+      }
+      if (r.seq < maxSeq) flag('RECORD_REORDERED', `record ${r.seq} appears after record ${maxSeq}`, { seq: r.seq, line: r.line });
+      else maxSeq = r.seq;
+      const group = bySeq.get(r.seq);
+      if (group === undefined) bySeq.set(r.seq, [r]);
+      else group.push(r);
+    }
+    this.#pending = later;
+
+    const chosen: PendingRecord[] = [];
+    let expectedPrev = s.firstPrev;
+    let missingFrom = -1;
+    let prevModified = false;
+    const flushMissing = (upTo: number): void => {
+      if (missingFrom < 0) return;
+      flag('RECORD_DELETED', missingFrom === upTo ? `record ${missingFrom} is missing` : `records ${missingFrom}..${upTo} are missing`, {
+        seq: missingFrom, seqTo: upTo, batch: s.batch, line,
+      });
+      missingFrom = -1;
+    };
+    for (let seq = s.firstSeq; seq <= s.lastSeq; seq++) {
+      const group = bySeq.get(seq);
+      if (group === undefined) {
+        if (missingFrom < 0) missingFrom = seq;
+        prevModified = false;
+        continue;
+      }
+      const afterGap = missingFrom >= 0;
+      flushMissing(seq - 1);
+      const next = bySeq.get(seq + 1);
+      const rec = group.length === 1 ? group[0]! : pickGenuine(group, expectedPrev, seq === s.lastSeq ? [s.head] : (next ?? []).map((x) => x.prev));
+      for (const other of group) {
+        if (other === rec) continue;
+        if (other.h === rec.h && other.hOk && rec.hOk) flag('RECORD_DUPLICATE', `record ${seq} appears twice`, { seq, line: other.line });
+        else flag('RECORD_INSERTED', `a second, different record ${seq}`, { seq, line: other.line });
+      }
+      let modified = false;
+      if (!rec.hOk) {
+        flag('RECORD_MODIFIED', `record ${seq} does not match its hash`, { seq, line: rec.line });
+        modified = true;
+      }
+      if (rec.prev !== expectedPrev && !afterGap) {
+        if (seq === s.firstSeq) {
+          flag('CHAIN_BROKEN', `record ${seq} does not link to the previous batch`, { seq, line: rec.line });
+        } else if (!prevModified) {
+          // The previous record's content and hash were both rewritten: its successor still names the original.
+          const p = chosen[chosen.length - 1]!;
+          flag('RECORD_MODIFIED', `record ${p.seq} was changed and re-hashed (record ${seq} does not link to it)`, { seq: p.seq, line: p.line });
+        }
+      }
+      if (rec.gap !== undefined) {
+        this.#emit('PRODUCER_DROPPED', `${rec.gap.dropped} record(s) dropped by the producer (${rec.gap.reason})`, { seq, line: rec.line });
+      }
+      chosen.push(rec);
+      expectedPrev = rec.h;
+      prevModified = modified;
+    }
+    flushMissing(s.lastSeq);
+    const tip = chosen[chosen.length - 1];
+    if (tip !== undefined && tip.seq === s.lastSeq && tip.h !== s.head && !prevModified) {
+      flag('RECORD_MODIFIED', `record ${tip.seq} was changed and re-hashed (the seal names another head)`, { seq: tip.seq, line: tip.line });
+    }
+    if (n === 0) {
+      const root = toHex(merkleRoot(chosen.map((r) => r.leaf)));
+      if (root !== s.root || hashFromHex(s.root) === null) {
+        flag('SEAL_ROOT_MISMATCH', `Merkle root of batch ${s.batch} does not match its records`, { batch: s.batch, line });
+      }
+    }
+    return n;
+  }
+}
+
+/** The genuine record among several with one seq: it links back, hashes right, and is named by its successor. */
+function pickGenuine(group: PendingRecord[], expectedPrev: string, successorPrevs: readonly string[]): PendingRecord {
+  let best = group[0]!;
+  let bestScore = -1;
+  for (const r of group) {
+    const score = (r.hOk ? 1 : 0) + (r.prev === expectedPrev ? 1 : 0) + (successorPrevs.includes(r.h) ? 2 : 0);
+    if (score > bestScore) {
+      best = r;
+      bestScore = score;
+    }
+  }
+  return best;
+}
