@@ -128,9 +128,16 @@ export class StreamVerifier {
     // Continuity with the previous seal of this stream.
     if (last === null) {
       if (s.batch !== 0) {
-        flag('STREAM_HEAD_MISSING', `stream starts at batch ${s.batch} (seq ${s.firstSeq}); earlier batches are absent`, {
-          batch: 0, seq: 0, seqTo: s.firstSeq - 1, line,
-        });
+        const orphans = this.#takeRange(0, s.firstSeq - 1);
+        if (orphans.length > 0) {
+          flag('SEAL_MISSING', `seal(s) of batch 0..${s.batch - 1} missing (records present, unsealed)`, {
+            batch: s.batch - 1, seq: orphans.reduce((m, r) => Math.min(m, r.seq), Infinity), seqTo: s.firstSeq - 1, line,
+          });
+        } else {
+          flag('STREAM_HEAD_MISSING', `stream starts at batch ${s.batch} (seq ${s.firstSeq}); earlier batches are absent`, {
+            batch: 0, seq: 0, seqTo: s.firstSeq - 1, line,
+          });
+        }
       } else {
         if (s.prevSeal !== genesisSeal(this.sid)) flag('SEAL_CHAIN_BROKEN', 'batch 0 does not start from the seal genesis', { batch: 0, line });
         if (s.firstSeq !== 0 || s.firstPrev !== genesisHead(this.sid)) {

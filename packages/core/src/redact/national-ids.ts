@@ -33,9 +33,9 @@ function allSame(d: readonly number[]): boolean {
  * (078-05-1120, the Woolworth wallet card; 219-09-9999, an advertisement).
  */
 export function usSsnValid(s: string): boolean {
-  const d = digitsOf(s);
-  if (d === undefined || d.length !== 9) return false;
-  const n = d.join('');
+  // 9 digits, or 3-2-4 with one kind of separator: "12-345-6789" is not an SSN.
+  if (!/^[0-9]{3}([ -]?)[0-9]{2}\1[0-9]{4}$/.test(s)) return false;
+  const n = s.replace(/[ -]/g, '');
   const area = Number(n.slice(0, 3));
   const group = Number(n.slice(3, 5));
   const serial = Number(n.slice(5));

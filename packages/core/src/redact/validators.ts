@@ -215,3 +215,23 @@ export function isJwt(s: string): boolean {
   if (typeof (header as Record<string, unknown>)['alg'] !== 'string') return false;
   return decodeJson(p) !== undefined;
 }
+
+// Words a log line puts where a credential would go when it holds none.
+const PLACEHOLDER_WORD =
+  /^(?:null|nil|none|undefined|true|false|yes|no|n\/a|na|empty|unset|not[ _-]?set|missing|required|optional|invalid|incorrect|wrong|expired|changed|reset|hidden|masked|redacted|filtered|removed|omitted|placeholder|example|dummy|todo|tbd|string|str|bool|boolean|number|int|object|function|default)$/;
+
+/**
+ * True when an assignment's value is obviously not a credential: an empty or constant
+ * string, a mask ('******', 'ab***yz', 'xxxx', '•••'), a placeholder word ('null',
+ * 'undefined', 'redacted'), or a template / variable reference ('${DB_PASS}', '$TOKEN',
+ * '{{ secret }}', '%s', '<password>', '[FILTERED]', ':password', 'process.env.X').
+ * Used by free-text assignment rules so `password=******` or `token: null` are not findings.
+ */
+export function isPlaceholder(value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (v.length === 0) return true;
+  if (PLACEHOLDER_WORD.test(v)) return true;
+  if (/^(.)\1*$/su.test(v)) return true;
+  if (/^[*•x#.?_-]+$/u.test(v) || /[*•]{3}/u.test(v)) return true;
+  return /^(?:\$\{[^}]*\}|\$\(?[a-z_][a-z0-9_]*\)?|\{\{.*\}\}|\{[a-z_][a-z0-9_.]*\}|%[sdv]|%\([a-z_]+\)s|<[^>]*>|\[[^\]]*\]|:[a-z_][a-z0-9_]*|@[a-z_][a-z0-9_]*|(?:process\.env|os\.environ|env|getenv|secrets|vars)\b.*)$/.test(v);
+}
