@@ -51,12 +51,12 @@ describe('Ed25519 keys (RFC 8032 section 7.1 vectors)', () => {
 });
 
 describe('forward-secure MAC key evolution', () => {
-  const k0 = new Uint8Array(32).fill(7);
+  const k0: Uint8Array = new Uint8Array(32).fill(7);
 
   it('EvolvingKey walks k[i+1] = HMAC(k[i], label) and EpochKeys reaches any epoch', () => {
     const ev = new EvolvingKey(k0, 0);
     const epochs = new EpochKeys(k0);
-    let k = k0;
+    let k: Uint8Array = k0;
     for (let e = 0; e < 2100; e++) {
       expect(Buffer.from(ev.exportKey()).equals(Buffer.from(k))).toBe(true);
       if (e % 97 === 0) expect(Buffer.from(epochs.keyFor(e)!).equals(Buffer.from(k))).toBe(true);

@@ -145,7 +145,7 @@ describe('verify(): each kind of tampering is named', () => {
     Object.assign(seal, { head: prev, root: toHex(merkleRoot(fixed.map((r) => Buffer.from(r.h, 'hex')))) });
     for (const epoch of [st.epoch, seal.epoch]) {
       const forged = { ...seal, epoch };
-      const p = sealPayload(forged);
+      const p = sealPayload(forged as never);
       const out = { ...forged, mac: macPayload(kj, p), sig: signPayload(s.keys.privateKey, p) };
       const lines = [...l.slice(0, 404), ...fixed.map((r) => JSON.stringify(r)), canonicalize(out)];
       const rep = await run(lines);
@@ -180,5 +180,32 @@ describe('verify(): options and input', () => {
     const rep = await verify(['{"__proto__":{"polluted":1},"seq":0,"h":"x"}']);
     expect(codes(rep)).toEqual(['RECORD_MALFORMED']);
     expect(({} as Obj).polluted).toBeUndefined();
+  });
+});
+
+describe('verify(): producer drops of sealed batches (drop-oldest)', () => {
+  it('a missing batch declared by a later gap record is a drop, not tampering', async () => {
+    const k = testKeys();
+    const sealer = new StreamSealer({ signingKey: k.privateKey, macKey: k.macKey });
+    const kept: string[] = [];
+    for (let b = 0; b < 4; b++) {
+      const batch = [sealer.append(body(b * 2)).json, sealer.append(body(b * 2 + 1)).json, sealer.seal().json];
+      if (b !== 1) kept.push(...batch); // batch 1 (seq 2..3) is dropped from the queue
+    }
+    kept.push(sealer.appendGap({ dropped: 2, reason: 'overflow', fromSeq: 2, toSeq: 3 }).json, sealer.seal({ final: true }).json);
+    const keys = [{ publicKey: k.publicKey, macKey: k.macKey }];
+    const rep = await verify(kept, { keys, requireFinal: true });
+    expect(rep.ok).toBe(true);
+    expect(rep.findings.map((f) => f.code)).toEqual(['PRODUCER_DROPPED', 'PRODUCER_DROPPED']);
+    expect(rep.findings).toContainEqual(expect.objectContaining({ batch: 1, seq: 2, seqTo: 3 }));
+    // the same hole without the declaration is BATCH_MISSING
+    const undeclared = await verify(kept.slice(0, -2), { keys });
+    expect(undeclared.findings.map((f) => f.code)).toContain('BATCH_MISSING');
+  });
+
+  it('a gap range must lie within the chain', () => {
+    const sealer = new StreamSealer({ macKey: testKeys().macKey });
+    sealer.append(body(0));
+    expect(() => sealer.appendGap({ dropped: 1, reason: 'overflow', fromSeq: 0, toSeq: 5 })).toThrow(expect.objectContaining({ code: 'LOGSEAL_ERR_INVALID_OPTION' }));
   });
 });

@@ -12,7 +12,7 @@ import { LogSealError } from '../errors.js';
 import { canonicalize } from './canonical-json.js';
 import { genesisHead, SID_PATTERN } from './domain.js';
 import { leafHash, toHex } from './hash.js';
-import type { RecordEnvelope } from './types.js';
+import type { GapBody, RecordEnvelope } from './types.js';
 
 export interface ChainedRecord {
   envelope: RecordEnvelope;
@@ -81,12 +81,20 @@ export class RecordChain {
   }
 
   /** A signed record of a producer-side loss (issue 4: the verifier reports it as a drop, not as tampering). */
-  appendGap(body: { dropped: number; reason: string; tsMin?: number; tsMax?: number }, ts: number): ChainedRecord {
+  appendGap(body: GapBody, ts: number): ChainedRecord {
     checkTs(ts);
     if (!Number.isSafeInteger(body.dropped) || body.dropped < 1) {
       throw new LogSealError('LOGSEAL_ERR_INVALID_OPTION', 'gap "dropped" must be a positive integer');
     }
-    const clean = { ...body };
+    const { fromSeq, toSeq } = body;
+    if ((fromSeq === undefined) !== (toSeq === undefined)) {
+      throw new LogSealError('LOGSEAL_ERR_INVALID_OPTION', 'gap "fromSeq" and "toSeq" go together');
+    }
+    if (fromSeq !== undefined && !(Number.isSafeInteger(fromSeq) && Number.isSafeInteger(toSeq) && fromSeq >= 0 && fromSeq <= toSeq! && toSeq! < this.#nextSeq)) {
+      throw new LogSealError('LOGSEAL_ERR_INVALID_OPTION', 'gap seq range must lie within the chain so far');
+    }
+    const clean: GapBody = { dropped: body.dropped, reason: String(body.reason) };
+    for (const k of ['tsMin', 'tsMax', 'fromSeq', 'toSeq'] as const) if (body[k] !== undefined) clean[k] = body[k];
     return this.#push(canonicalize(clean), clean, ts, 'gap');
   }
 

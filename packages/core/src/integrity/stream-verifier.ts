@@ -66,6 +66,10 @@ export class StreamVerifier {
   #seen = new Map<number, string>();
   #final = false;
   #keyWarned = false;
+  /** Whole batches absent from the input, reconciled at end() with declared drops. */
+  #missing: { batches: string; batch: number; from: number; to: number; line: number }[] = [];
+  /** Seq ranges gap records declared as dropped after they were chained. */
+  #declared: { from: number; to: number; reason: string }[] = [];
   #summary: StreamSummary;
 
   constructor(sid: string, ctx: StreamVerifierContext) {
@@ -151,11 +155,13 @@ export class StreamVerifier {
         const from = last.lastSeq + 1;
         const to = s.firstSeq - 1;
         const orphans = this.#takeRange(from, to);
-        flag(orphans.length > 0 ? 'SEAL_MISSING' : 'BATCH_MISSING',
-          orphans.length > 0
-            ? `seal of batch ${last.batch + 1}${missing > 1 ? `..${s.batch - 1}` : ''} is missing (records present, unsealed)`
-            : `batch ${last.batch + 1}${missing > 1 ? `..${s.batch - 1}` : ''} is missing (seq ${from}..${to})`,
-          { batch: last.batch + 1, seq: from, seqTo: to, line });
+        const batches = `${last.batch + 1}${missing > 1 ? `..${s.batch - 1}` : ''}`;
+        if (orphans.length > 0) {
+          flag('SEAL_MISSING', `seal of batch ${batches} is missing (records present, unsealed)`, { batch: last.batch + 1, seq: from, seqTo: to, line });
+        } else {
+          // Judged at the end: a later gap record may declare these batches dropped by the producer (drop-oldest).
+          this.#missing.push({ batches, batch: last.batch + 1, from, to, line });
+        }
       } else {
         if (s.prevSeal !== last.hash) flag('SEAL_CHAIN_BROKEN', `seal of batch ${s.batch} does not link to batch ${last.batch}`, { batch: s.batch, line });
         if (s.firstSeq !== last.lastSeq + 1 || s.firstPrev !== last.head) {
@@ -189,6 +195,17 @@ export class StreamVerifier {
 
   /** End of input: what is still open is reported. */
   end(opts: { requireFinal: boolean; now?: number; maxSealAgeMs?: number }): void {
+    for (const m of this.#missing) {
+      const declared = this.#declared.find((d) => d.from <= m.from && m.to <= d.to);
+      if (declared === undefined) {
+        this.#emit('BATCH_MISSING', `batch ${m.batches} is missing (seq ${m.from}..${m.to})`, { batch: m.batch, seq: m.from, seqTo: m.to, line: m.line });
+      } else {
+        this.#emit('PRODUCER_DROPPED', `batch ${m.batches} (seq ${m.from}..${m.to}) dropped by the producer (${declared.reason})`, {
+          batch: m.batch, seq: m.from, seqTo: m.to, line: m.line,
+        });
+      }
+    }
+    this.#missing = [];
     if (this.#pending.length > 0) this.#reportUnsealed(this.#pending);
     this.#pending = [];
     if (this.#final) return;
@@ -329,7 +346,11 @@ export class StreamVerifier {
         }
       }
       if (rec.gap !== undefined) {
-        this.#emit('PRODUCER_DROPPED', `${rec.gap.dropped} record(s) dropped by the producer (${rec.gap.reason})`, { seq, line: rec.line });
+        const g = rec.gap;
+        this.#emit('PRODUCER_DROPPED', `${g.dropped} record(s) dropped by the producer (${g.reason})`, { seq, line: rec.line });
+        if (Number.isSafeInteger(g.fromSeq) && Number.isSafeInteger(g.toSeq)) {
+          this.#declared.push({ from: g.fromSeq!, to: g.toSeq!, reason: String(g.reason) });
+        }
       }
       chosen.push(rec);
       expectedPrev = rec.h;

@@ -34,6 +34,9 @@ export interface GapBody {
   /** Producer time range of what was dropped, when known (ms since epoch). */
   tsMin?: number;
   tsMax?: number;
+  /** Seq range of already-chained records that were dropped (drop-oldest of sealed batches). */
+  fromSeq?: number;
+  toSeq?: number;
 }
 
 /** Optional metadata carried by the first seal of a stream. */

@@ -1,0 +1,54 @@
+/**
+ * Shared shapes of the delivery layer (issue 4). A sealed batch travels as an
+ * OutBatch from the pipeline to the spool, the encoders and the sender. Every wire
+ * format carries the chain fields and the seal, so an export from any sink can be
+ * verified by `logseal verify`.
+ */
+import type { RecordEnvelope, Seal } from '../integrity/types.js';
+
+export interface OutBatch {
+  sid: string;
+  /** Seal batch number within the stream. */
+  batch: number;
+  /** Chained records in seq order. */
+  records: readonly RecordEnvelope[];
+  /** RFC 8785 form of each record (same order): the native NDJSON lines. */
+  recordJson: readonly string[];
+  seal: Seal;
+  sealJson: string;
+  /** Approximate in-memory / on-the-wire size: sum of the JSON lengths. */
+  bytes: number;
+}
+
+/** One HTTP request an encoder produced for (part of) a batch. */
+export interface EncodedRequest {
+  /** Path (and query) appended to the sink URL's path, e.g. '/_bulk'. Empty for none. */
+  path: string;
+  method: 'POST' | 'PUT';
+  contentType: string;
+  body: string;
+  /** Extra headers the format needs (e.g. Splunk's 'Authorization: Splunk <token>' is auth, not here). */
+  headers?: Readonly<Record<string, string>>;
+  /** Items in this request, in order: record seqs, and 'seal' for the seal document. */
+  items: readonly ItemRef[];
+}
+
+export type ItemRef = { kind: 'record'; seq: number } | { kind: 'seal'; batch: number };
+
+/** What a 2xx answer says about individual items (Elasticsearch _bulk answers 200 with per-item errors). */
+export interface ItemOutcome {
+  /** Indexes into EncodedRequest.items that failed. Empty: the whole request succeeded. */
+  failed: readonly { index: number; status: number; retryable: boolean; reason: string }[];
+}
+
+export interface Encoder {
+  /** Format name as used in options: 'logseal', 'ndjson', 'json', 'elasticsearch', 'loki', 'splunk', 'datadog', 'otlp', 'clickhouse'. */
+  readonly format: string;
+  /**
+   * Encodes a batch, or only the listed items of it (a partial resend). Returns one or
+   * more requests (a format with a per-request size limit may split).
+   */
+  encode(batch: OutBatch, only?: readonly ItemRef[]): EncodedRequest[];
+  /** Reads a 2xx response body for per-item failures; absent: a 2xx means every item succeeded. */
+  readItems?(req: EncodedRequest, status: number, body: string): ItemOutcome;
+}

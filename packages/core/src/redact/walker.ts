@@ -1,0 +1,564 @@
+/**
+ * The value walker (issue 3 item 8): copies whatever a logger hands over into plain JSON
+ * data, redacting on the way. It NEVER mutates its input (winston hands the same object
+ * to every transport) and its output is ready for RFC 8785 canonicalisation: only
+ * objects, arrays, strings, finite numbers (safe integers or fractions), booleans and
+ * null. docs/redaction.md has the full table; in short:
+ *
+ *   undefined, functions   dropped from objects, null in arrays (as JSON.stringify does)
+ *   NaN, Infinity          the strings "NaN", "Infinity", "-Infinity"
+ *   -0                     0
+ *   unsafe integers        decimal string (JCS would lose or reject them)
+ *   BigInt                 decimal string
+ *   symbol values          String(sym), scanned; symbol KEYS are dropped
+ *   Date                   ISO 8601 string (invalid date: null)
+ *   Buffer, Uint8Array,    { type, byteLength, utf8 }: the first 1 KiB decoded as UTF-8,
+ *   ArrayBuffer, DataView  scanned (never passed on as raw bytes, which no rule could read)
+ *   other typed arrays     { type, length, values }: the first 64 elements
+ *   Map                    object when every key is a string, else [[key, value], ...]
+ *   Set                    array
+ *   Error                  { type, message, stack, code?, cause?, errors?, ...own props }
+ *   objects with toJSON    the toJSON() result (URL, Decimal, ...), as JSON.stringify does
+ *   boxed primitives       their primitive value
+ *   a getter that throws   "[Throws]"
+ *   a reference cycle      "[Circular]"
+ *   deeper than maxDepth   "[MaxDepth]"
+ *   long strings           scanned up to maxStringLength (+ a margin so a secret across the
+ *                          cut is still found), then cut, with "[TRUNCATED:<length>]"
+ *
+ * Object keys are built with defineProperty when the key is `__proto__`, so a hostile
+ * key never changes a prototype (prototype pollution); `constructor` and friends are
+ * plain own keys.
+ */
+
+import { Buffer } from 'node:buffer';
+import { types } from 'node:util';
+import type { Scanner, ScanMatch } from './scanner.js';
+import type { Action, ActionApplier } from './actions.js';
+import type { KeyMatcher } from './key-matcher.js';
+import type { PathState } from './path-matcher.js';
+import type { ResolvedKey, ResolvedPath } from './policy.js';
+import type { PolicyClass } from './presets.js';
+
+/** What a finding reports: never the value, never an unredacted key. */
+export interface Finding {
+  /** Catalogue or custom rule id, `key:<name>` for a key rule, `path` for a path rule. */
+  readonly rule: string;
+  readonly class: PolicyClass;
+  readonly action: Action;
+  /** JSON path of the value, e.g. `$.req.headers["x-api-key"]`, with keys as redacted. */
+  readonly path: string;
+  /** `key` when the secret was the property NAME itself. */
+  readonly in: 'value' | 'key';
+  /** The record position the caller passed to redact() (e.g. the chain sequence number). */
+  readonly position?: number | string;
+}
+
+export interface RuleMeta {
+  readonly id: string;
+  readonly class: PolicyClass;
+  readonly action: Action;
+}
+
+export interface WalkerPlan {
+  readonly scanner: Scanner | null;
+  readonly scanRules: readonly RuleMeta[];
+  /** Rules run on integers and BigInts (the card class): a PAN logged as a number. */
+  readonly numberScanner: Scanner | null;
+  readonly numberRules: readonly RuleMeta[];
+  readonly keys: KeyMatcher<ResolvedKey> | null;
+  readonly paths: PathState | null;
+  readonly pathEntries: readonly ResolvedPath[];
+  /** Strict: only `keep` paths survive. */
+  readonly strict: boolean;
+  readonly applier: ActionApplier;
+  readonly maxStringLength: number;
+  readonly maxDepth: number;
+}
+
+export interface WalkResult {
+  readonly value: unknown;
+  readonly findings: readonly Finding[];
+  /** Properties dropped because strict mode does not keep them. */
+  readonly dropped: number;
+}
+
+/** Scanned past maxStringLength so a secret straddling the cut (a PEM key is ~3.3 KB) is still found whole. */
+export const SCAN_MARGIN = 8192;
+/** Bytes of a Buffer/ArrayBuffer shown (decoded and scanned). */
+export const BINARY_PREVIEW_BYTES = 1024;
+/** Elements of a non-byte typed array shown. */
+export const TYPED_ARRAY_PREVIEW = 64;
+
+export const MARKER_CIRCULAR = '[Circular]';
+export const MARKER_DEPTH = '[MaxDepth]';
+export const MARKER_THROWS = '[Throws]';
+
+const SKIP = Symbol('skip'); // JSON's "undefined": dropped from objects, null in arrays
+const REMOVE = Symbol('remove'); // the remove action: dropped from objects and arrays
+const THROWS = Symbol('throws');
+type Out = unknown;
+
+interface KeyScan {
+  readonly out: string;
+  readonly hits: readonly RuleMeta[] | null;
+  readonly remove: boolean;
+}
+const KEY_CACHE_LIMIT = 4096;
+const KEY_CACHE_MAX_LENGTH = 256;
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const NUMBER_SCAN_MIN = 1e11; // PANs have at least 12 digits (ISO/IEC 7812-1)
+
+export class Walker {
+  private findings: Finding[] | null = null;
+  private dropped = 0;
+  private position: number | string | undefined;
+  private readonly stack: object[] = [];
+  private readonly path: (string | number)[] = [];
+  private busy = false;
+  private readonly keyCache = new Map<string, KeyScan>();
+
+  constructor(private readonly plan: WalkerPlan) {}
+
+  walk(input: unknown, position?: number | string): WalkResult {
+    if (this.busy) return new Walker(this.plan).walk(input, position); // re-entered from a getter or toJSON
+    this.busy = true;
+    this.findings = null;
+    this.dropped = 0;
+    this.position = position;
+    this.stack.length = 0;
+    this.path.length = 0;
+    try {
+      let value = this.value(input, 0, this.plan.paths, false, this.plan.strict, false);
+      if (value === SKIP || value === REMOVE || value === THROWS) value = null;
+      return { value, findings: this.findings ?? [], dropped: this.dropped };
+    } finally {
+      this.busy = false;
+      this.stack.length = 0;
+      this.findings = null;
+    }
+  }
+
+  /** Scans free text (no path rules, no key rules); the finding path is `$`. */
+  text(s: string, position?: number | string): { text: string; findings: readonly Finding[] } {
+    if (this.busy) return new Walker(this.plan).text(s, position);
+    this.busy = true;
+    this.findings = null;
+    this.position = position;
+    this.path.length = 0;
+    try {
+      const out = this.string(s);
+      return { text: out, findings: this.findings ?? [] };
+    } finally {
+      this.busy = false;
+      this.findings = null;
+    }
+  }
+
+  // ---- values -------------------------------------------------------------------------
+
+  private value(v: unknown, depth: number, st: PathState | null, allow: boolean, filter: boolean, noToJSON: boolean): Out {
+    switch (typeof v) {
+      case 'string':
+        return allow ? v : this.string(v);
+      case 'number':
+        return this.number(v, allow);
+      case 'boolean':
+        return v;
+      case 'bigint':
+        return this.numeric(v.toString(), allow);
+      case 'symbol':
+        return allow ? String(v) : this.string(String(v));
+      case 'undefined':
+      case 'function':
+        return SKIP;
+      default:
+        if (v === null) return null;
+        return this.object(v as object, depth, st, allow, filter, noToJSON);
+    }
+  }
+
+  private number(v: number, allow: boolean): Out {
+    if (!Number.isFinite(v)) return String(v);
+    if (v === 0) return 0; // folds -0
+    if (Number.isInteger(v)) {
+      if (!Number.isSafeInteger(v)) return this.numeric(String(v), allow);
+      if (!allow && this.plan.numberScanner !== null && (v >= NUMBER_SCAN_MIN || v <= -NUMBER_SCAN_MIN)) {
+        const s = String(v);
+        const out = this.rewrite(s, this.plan.numberScanner, this.plan.numberRules, 'value');
+        if (out !== null) return out;
+      }
+    }
+    return v;
+  }
+
+  private numeric(s: string, allow: boolean): Out {
+    if (allow || this.plan.numberScanner === null) return s;
+    return this.rewrite(s, this.plan.numberScanner, this.plan.numberRules, 'value') ?? s;
+  }
+
+  /** Scans a string value with the policy's rules; cuts it past maxStringLength. */
+  private string(s: string): string {
+    const sc = this.plan.scanner;
+    if (sc === null || s.length < sc.minLength) {
+      return s.length > this.plan.maxStringLength ? this.cut(s, null) : s;
+    }
+    if (s.length <= this.plan.maxStringLength) return this.rewrite(s, sc, this.plan.scanRules, 'value') ?? s;
+    return this.cut(s, sc);
+  }
+
+  private cut(s: string, sc: Scanner | null): string {
+    const cap = this.plan.maxStringLength;
+    const window = s.slice(0, cap + SCAN_MARGIN);
+    const matches = sc === null ? null : sc.scan(window);
+    return this.apply(window, matches, this.plan.scanRules, 'value', cap) + `[TRUNCATED:${s.length}]`;
+  }
+
+  private rewrite(s: string, sc: Scanner, metas: readonly RuleMeta[], where: 'value' | 'key'): string | null {
+    const matches = sc.scan(s);
+    return matches === null ? null : this.apply(s, matches, metas, where, s.length);
+  }
+
+  /** Replaces each match and records a finding for it; text past `cut` is dropped. */
+  private apply(s: string, matches: readonly ScanMatch[] | null, metas: readonly RuleMeta[], where: 'value' | 'key', cut: number): string {
+    if (matches === null) return cut >= s.length ? s : s.slice(0, cut);
+    let out = '';
+    let pos = 0;
+    for (const m of matches) {
+      if (m.start >= cut) break;
+      const meta = metas[m.rule]!;
+      out += s.slice(pos, m.start) + this.plan.applier.replace(meta.action, meta.id, meta.class, s.slice(m.start, m.end));
+      pos = m.end; // a match that crosses the cut is replaced whole: no half secret survives
+      this.record(meta, where);
+    }
+    if (pos < cut) out += s.slice(pos, Math.min(cut, s.length));
+    return out;
+  }
+
+  // ---- objects ------------------------------------------------------------------------
+
+  private object(v: object, depth: number, st: PathState | null, allow: boolean, filter: boolean, noToJSON: boolean): Out {
+    if (depth >= this.plan.maxDepth) return MARKER_DEPTH;
+    const stack = this.stack;
+    if (stack.includes(v)) return MARKER_CIRCULAR; // ancestors only: a shared (acyclic) reference is copied twice
+    if (Array.isArray(v)) {
+      stack.push(v);
+      const out = this.array(v, depth, st, allow, filter);
+      stack.pop();
+      return out;
+    }
+    const mark = stack.length;
+    try {
+      const proto: unknown = Object.getPrototypeOf(v);
+      if (proto === Object.prototype || proto === null) {
+        stack.push(v);
+        const out = this.plain(v as Record<string, unknown>, depth, st, allow, filter);
+        stack.pop();
+        return out;
+      }
+      return this.special(v, depth, st, allow, filter, noToJSON);
+    } catch {
+      // User code threw (a Proxy trap, an iterator, toJSON): keep the marker, not the data.
+      stack.length = mark;
+      return MARKER_THROWS;
+    }
+  }
+
+  private special(v: object, depth: number, st: PathState | null, allow: boolean, filter: boolean, noToJSON: boolean): Out {
+    if (ArrayBuffer.isView(v)) return this.binary(v, allow);
+    if (v instanceof ArrayBuffer || types.isSharedArrayBuffer(v)) {
+      return this.binary(new Uint8Array(v), allow, v instanceof ArrayBuffer ? 'ArrayBuffer' : 'SharedArrayBuffer');
+    }
+    if (v instanceof Date) {
+      const t = v.getTime();
+      return Number.isNaN(t) ? null : v.toISOString();
+    }
+    if (v instanceof String || v instanceof Number || v instanceof Boolean || v instanceof BigInt) {
+      return this.value(v.valueOf(), depth, st, allow, filter, true);
+    }
+    const stack = this.stack;
+    stack.push(v);
+    let out: Out;
+    if (v instanceof Error || types.isNativeError(v)) out = this.error(v as Error, depth, st, allow, filter);
+    else if (v instanceof Map) out = this.map(v, depth, st, allow, filter);
+    else if (v instanceof Set) out = this.array([...(v as Set<unknown>)], depth, st, allow, filter);
+    else {
+      const toJSON = noToJSON ? undefined : (v as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === 'function') {
+        // As JSON.stringify: the result replaces the value, and its own toJSON is not called.
+        stack.pop();
+        return this.value(toJSON.call(v, '') as unknown, depth, st, allow, filter, true);
+      }
+      out = this.plain(v as Record<string, unknown>, depth, st, allow, filter);
+    }
+    stack.pop();
+    return out;
+  }
+
+  private plain(v: Record<string, unknown>, depth: number, st: PathState | null, allow: boolean, filter: boolean): Out {
+    let keys: string[];
+    try {
+      keys = Object.keys(v);
+    } catch {
+      return MARKER_THROWS;
+    }
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      let raw: unknown;
+      try {
+        raw = v[k];
+      } catch {
+        raw = THROWS;
+      }
+      this.prop(out, k, raw, depth, st, allow, filter);
+    }
+    return out;
+  }
+
+  private error(e: Error, depth: number, st: PathState | null, allow: boolean, filter: boolean): Out {
+    const out: Record<string, unknown> = {};
+    const read = (f: () => unknown): unknown => {
+      try {
+        return f();
+      } catch {
+        return THROWS;
+      }
+    };
+    // pino-std-serializers' err shape: type from the constructor, then message and stack.
+    const type = read(() => (typeof e.constructor === 'function' && e.constructor.name ? e.constructor.name : e.name));
+    this.prop(out, 'type', type, depth, st, allow, filter);
+    this.prop(out, 'message', read(() => e.message), depth, st, allow, filter);
+    this.prop(out, 'stack', read(() => e.stack), depth, st, allow, filter);
+    const done = new Set(['type', 'message', 'stack']);
+    const code = read(() => (e as { code?: unknown }).code);
+    if (code !== undefined) {
+      this.prop(out, 'code', code, depth, st, allow, filter);
+      done.add('code');
+    }
+    if (read(() => 'cause' in e) === true) {
+      this.prop(out, 'cause', read(() => e.cause), depth, st, allow, filter);
+      done.add('cause');
+    }
+    const errors = read(() => (e as { errors?: unknown }).errors);
+    if (Array.isArray(errors)) {
+      this.prop(out, 'errors', errors, depth, st, allow, filter);
+      done.add('errors');
+    }
+    let keys: string[] = [];
+    try {
+      keys = Object.keys(e);
+    } catch {
+      /* a Proxy'd error: keep what we have */
+    }
+    for (const k of keys) {
+      if (done.has(k)) continue;
+      this.prop(out, k, read(() => (e as unknown as Record<string, unknown>)[k]), depth, st, allow, filter);
+    }
+    return out;
+  }
+
+  private map(m: Map<unknown, unknown>, depth: number, st: PathState | null, allow: boolean, filter: boolean): Out {
+    const entries = [...m];
+    if (entries.every(([k]) => typeof k === 'string')) {
+      const out: Record<string, unknown> = {};
+      for (const [k, val] of entries) this.prop(out, k as string, val, depth, st, allow, filter);
+      return out;
+    }
+    // Non-string keys (objects, numbers): keep them as data, as [key, value] pairs.
+    return this.array(entries, depth, st, allow, filter);
+  }
+
+  private array(a: readonly unknown[], depth: number, st: PathState | null, allow: boolean, filter: boolean): Out {
+    const out: unknown[] = [];
+    const n = a.length;
+    for (let i = 0; i < n; i++) {
+      let raw: unknown;
+      try {
+        raw = a[i];
+      } catch {
+        raw = THROWS;
+      }
+      let cst: PathState | null = null;
+      let callow = allow;
+      let cfilter = filter;
+      if (st !== null) {
+        cst = st.step(String(i));
+        if (cst !== null && cst.allow) callow = true;
+      }
+      if (filter && !callow) {
+        if (cst !== null && cst.keep) cfilter = false;
+        else if (!(cst !== null && cst.keepBelow && isContainer(raw))) {
+          this.dropped++;
+          continue;
+        }
+      } else if (callow) cfilter = false;
+      this.path.push(i);
+      let res: Out;
+      if (raw === THROWS) res = MARKER_THROWS;
+      else if (!callow && cst !== null && cst.redact >= 0) res = this.whole(raw, this.plan.pathEntries[cst.redact]!, depth, cst);
+      else res = this.value(raw, depth + 1, cst, callow, cfilter, false);
+      this.path.pop();
+      if (res === REMOVE) continue;
+      out.push(res === SKIP ? null : res);
+    }
+    return out;
+  }
+
+  /** One property: path rules, allow/keep, key scan, key-name rules, then the value. */
+  private prop(out: Record<string, unknown>, k: string, raw: unknown, depth: number, st: PathState | null, allow: boolean, filter: boolean): void {
+    let cst: PathState | null = null;
+    let callow = allow;
+    let cfilter = filter;
+    if (st !== null) {
+      cst = st.step(k);
+      if (cst !== null && cst.allow) callow = true;
+    }
+    if (filter && !callow) {
+      if (cst !== null && cst.keep) cfilter = false;
+      else if (!(cst !== null && cst.keepBelow && isContainer(raw))) {
+        this.dropped++;
+        return;
+      }
+    } else if (callow) cfilter = false;
+
+    let outKey = k;
+    if (!callow) {
+      const ks = this.keyScan(k);
+      if (ks !== null) {
+        outKey = ks.out;
+        if (ks.hits !== null) {
+          this.path.push(outKey);
+          for (const h of ks.hits) this.record(h, 'key');
+          this.path.pop();
+        }
+        if (ks.remove) return;
+      }
+    }
+
+    this.path.push(outKey);
+    let res: Out;
+    if (raw === THROWS) res = MARKER_THROWS;
+    else if (!callow && cst !== null && cst.redact >= 0) res = this.whole(raw, this.plan.pathEntries[cst.redact]!, depth, cst);
+    else {
+      const kr = callow || this.plan.keys === null ? undefined : this.plan.keys.match(k);
+      res = kr !== undefined ? this.whole(raw, kr.data, depth, cst) : this.value(raw, depth + 1, cst, callow, cfilter, false);
+    }
+    this.path.pop();
+    if (res === SKIP || res === REMOVE) return;
+    if (outKey === '__proto__') {
+      Object.defineProperty(out, outKey, { value: res, enumerable: true, writable: true, configurable: true });
+    } else {
+      if (outKey !== k) while (Object.prototype.hasOwnProperty.call(out, outKey)) outKey += '#';
+      out[outKey] = res;
+    }
+  }
+
+  /** A key or path rule matched: the whole value is replaced by the rule's action. */
+  private whole(raw: unknown, rule: RuleMeta | ResolvedPath, depth: number, st: PathState | null): Out {
+    // Nothing to hide in null, a boolean or an empty string (`hasPassword: true`).
+    if (raw === null || raw === undefined || typeof raw === 'boolean' || typeof raw === 'function' || raw === '') {
+      return this.value(raw, depth + 1, st, false, false, false);
+    }
+    const meta: RuleMeta = { id: rule.id, class: rule.class, action: rule.action };
+    this.record(meta, 'value');
+    if (rule.action === 'remove') return REMOVE;
+    let text: string | null = null;
+    if (typeof raw === 'string') text = raw;
+    else if (typeof raw === 'number' || typeof raw === 'bigint') text = String(raw);
+    if (text === null || rule.action === 'mask') return `[REDACTED:${rule.id}]`;
+    return this.plan.applier.replace(rule.action, rule.id, rule.class, text);
+  }
+
+  /** Key names are scanned like values (a token used as a key); results are cached per key. */
+  private keyScan(k: string): KeyScan | null {
+    const sc = this.plan.scanner;
+    if (sc === null || k.length < sc.minLength) return null;
+    let ks = this.keyCache.get(k);
+    if (ks !== undefined) return ks;
+    const hits: RuleMeta[] = [];
+    let text = k;
+    let remove = false;
+    const cap = this.plan.maxStringLength;
+    const src = k.length > cap ? k.slice(0, cap + SCAN_MARGIN) : k;
+    const matches = sc.scan(src);
+    if (matches !== null) {
+      let out = '';
+      let pos = 0;
+      for (const m of matches) {
+        if (m.start >= cap) break;
+        const meta = this.plan.scanRules[m.rule]!;
+        hits.push(meta);
+        if (meta.action === 'remove') remove = true;
+        out += src.slice(pos, m.start) + this.plan.applier.replace(meta.action, meta.id, meta.class, src.slice(m.start, m.end));
+        pos = m.end;
+      }
+      if (pos < cap) out += src.slice(pos, Math.min(cap, src.length));
+      text = out;
+    }
+    if (k.length > cap) text += `[TRUNCATED:${k.length}]`;
+    ks = { out: text, hits: hits.length > 0 ? hits : null, remove };
+    if (k.length <= KEY_CACHE_MAX_LENGTH) {
+      if (this.keyCache.size >= KEY_CACHE_LIMIT) this.keyCache.clear();
+      this.keyCache.set(k, ks);
+    }
+    return ks;
+  }
+
+  private binary(view: ArrayBufferView, allow: boolean, typeName?: string): Out {
+    const type = typeName ?? (Buffer.isBuffer(view) ? 'Buffer' : view.constructor.name);
+    const isBytes = view instanceof Uint8Array || view instanceof Uint8ClampedArray || view instanceof DataView || typeName !== undefined;
+    if (!isBytes) {
+      const arr = view as unknown as ArrayLike<number | bigint>;
+      const values: unknown[] = [];
+      const n = Math.min(arr.length, TYPED_ARRAY_PREVIEW);
+      this.path.push('values');
+      for (let i = 0; i < n; i++) {
+        this.path.push(i);
+        values.push(this.value(arr[i], 0, null, allow, false, true));
+        this.path.pop();
+      }
+      this.path.pop();
+      return { type, length: arr.length, values };
+    }
+    const bytes = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+    const take = Math.min(bytes.length, BINARY_PREVIEW_BYTES + SCAN_MARGIN);
+    const decoded = bytes.toString('utf8', 0, take);
+    this.path.push('utf8');
+    let utf8: string;
+    if (allow) utf8 = decoded.length > BINARY_PREVIEW_BYTES ? decoded.slice(0, BINARY_PREVIEW_BYTES) : decoded;
+    else {
+      const sc = this.plan.scanner;
+      const matches = sc === null ? null : sc.scan(decoded);
+      utf8 = this.apply(decoded, matches, this.plan.scanRules, 'value', BINARY_PREVIEW_BYTES);
+    }
+    this.path.pop();
+    if (bytes.length > BINARY_PREVIEW_BYTES) utf8 += `[TRUNCATED:${bytes.length}]`;
+    return { type, byteLength: bytes.length, utf8 };
+  }
+
+  // ---- findings -----------------------------------------------------------------------
+
+  private record(meta: RuleMeta, where: 'value' | 'key'): void {
+    const f: Finding =
+      this.position === undefined
+        ? { rule: meta.id, class: meta.class, action: meta.action, path: formatPath(this.path), in: where }
+        : { rule: meta.id, class: meta.class, action: meta.action, path: formatPath(this.path), in: where, position: this.position };
+    (this.findings ??= []).push(f);
+  }
+}
+
+function isContainer(v: unknown): boolean {
+  return typeof v === 'object' && v !== null;
+}
+
+/** `$`, `.key` for identifier keys, `["key"]` otherwise, `[i]` for array positions. */
+export function formatPath(path: readonly (string | number)[]): string {
+  let out = '$';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (IDENT.test(seg)) out += `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
