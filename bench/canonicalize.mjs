@@ -16,6 +16,7 @@
 import { canonicalize as ours } from '@logseal/core';
 import pkg from 'canonicalize';
 import { recordMix } from './lib/records.mjs';
+import { machine, median } from './lib/timing.mjs';
 
 const N = 3000;
 const ROUNDS = Number(process.env.ROUNDS ?? 21);
@@ -44,11 +45,6 @@ function runRound(fn, encode) {
   return Number(process.hrtime.bigint() - t0) / N;
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
 function measure(encode) {
   const times = candidates.map(() => []);
   for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
@@ -62,7 +58,7 @@ function measure(encode) {
 
 const bytes = records.reduce((s, r) => s + Buffer.byteLength(JSON.stringify(r)), 0) / N;
 console.log(`canonical JSON, ${N} records (mean ${bytes.toFixed(0)} bytes as JSON), median of ${ROUNDS} rounds`);
-console.log(`node ${process.version}, ${process.platform}-${process.arch}`);
+console.log(machine());
 if (mismatches) console.log(`WARNING: ${mismatches} records canonicalize differently in @logseal/core and the npm package`);
 
 const results = {};

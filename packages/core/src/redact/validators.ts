@@ -233,5 +233,6 @@ export function isPlaceholder(value: string): boolean {
   if (PLACEHOLDER_WORD.test(v)) return true;
   if (/^(.)\1*$/su.test(v)) return true;
   if (/^[*•x#.?_-]+$/u.test(v) || /[*•]{3}/u.test(v)) return true;
+  if (/^(?:your|my|insert|enter|replace|put)[_ -]/.test(v)) return true; // 'YOUR_API_KEY', 'my-secret'
   return /^(?:\$\{[^}]*\}|\$\(?[a-z_][a-z0-9_]*\)?|\{\{.*\}\}|\{[a-z_][a-z0-9_.]*\}|%[sdv]|%\([a-z_]+\)s|<[^>]*>|\[[^\]]*\]|:[a-z_][a-z0-9_]*|@[a-z_][a-z0-9_]*|(?:process\.env|os\.environ|env|getenv|secrets|vars)\b.*)$/.test(v);
 }

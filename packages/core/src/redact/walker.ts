@@ -6,10 +6,11 @@
  * null. docs/redaction.md has the full table; in short:
  *
  *   undefined, functions   dropped from objects, null in arrays (as JSON.stringify does)
- *   NaN, Infinity          the strings "NaN", "Infinity", "-Infinity"
+ *   NaN, Infinity          the strings "NaN", "Infinity", "-Infinity" (JCS has no text for them)
  *   -0                     0
- *   unsafe integers        decimal string (JCS would lose or reject them)
  *   BigInt                 decimal string
+ *   lone surrogates        U+FFFD, in values and keys (RFC 8785 section 3.2.2.2 needs
+ *                          well-formed Unicode; a cut long string could split a pair)
  *   symbol values          String(sym), scanned; symbol KEYS are dropped
  *   Date                   ISO 8601 string (invalid date: null)
  *   Buffer, Uint8Array,    { type, byteLength, utf8 }: the first 1 KiB decoded as UTF-8,
@@ -160,7 +161,7 @@ export class Walker {
   private value(v: unknown, depth: number, st: PathState | null, allow: boolean, filter: boolean, noToJSON: boolean): Out {
     switch (typeof v) {
       case 'string':
-        return allow ? v : this.string(v);
+        return allow ? wellFormed(v) : this.string(v);
       case 'number':
         return this.number(v, allow);
       case 'boolean':
@@ -168,7 +169,7 @@ export class Walker {
       case 'bigint':
         return this.numeric(v.toString(), allow);
       case 'symbol':
-        return allow ? String(v) : this.string(String(v));
+        return allow ? wellFormed(String(v)) : this.string(String(v));
       case 'undefined':
       case 'function':
         return SKIP;
@@ -182,7 +183,7 @@ export class Walker {
     if (!Number.isFinite(v)) return String(v);
     if (v === 0) return 0; // folds -0
     if (Number.isInteger(v)) {
-      if (!Number.isSafeInteger(v)) return this.numeric(String(v), allow);
+      if (!Number.isSafeInteger(v)) return v; // past 2^53 a PAN is already mangled
       if (!allow && this.plan.numberScanner !== null && (v >= NUMBER_SCAN_MIN || v <= -NUMBER_SCAN_MIN)) {
         const s = String(v);
         const out = this.rewrite(s, this.plan.numberScanner, this.plan.numberRules, 'value');
@@ -192,6 +193,7 @@ export class Walker {
     return v;
   }
 
+  /** A BigInt's decimal text, scanned by the card rules. */
   private numeric(s: string, allow: boolean): Out {
     if (allow || this.plan.numberScanner === null) return s;
     return this.rewrite(s, this.plan.numberScanner, this.plan.numberRules, 'value') ?? s;
@@ -200,11 +202,9 @@ export class Walker {
   /** Scans a string value with the policy's rules; cuts it past maxStringLength. */
   private string(s: string): string {
     const sc = this.plan.scanner;
-    if (sc === null || s.length < sc.minLength) {
-      return s.length > this.plan.maxStringLength ? this.cut(s, null) : s;
-    }
-    if (s.length <= this.plan.maxStringLength) return this.rewrite(s, sc, this.plan.scanRules, 'value') ?? s;
-    return this.cut(s, sc);
+    if (s.length > this.plan.maxStringLength) return wellFormed(this.cut(s, sc));
+    if (sc === null || s.length < sc.minLength) return wellFormed(s);
+    return wellFormed(this.rewrite(s, sc, this.plan.scanRules, 'value') ?? s);
   }
 
   private cut(s: string, sc: Scanner | null): string {
@@ -436,6 +436,7 @@ export class Walker {
       }
     }
 
+    outKey = wellFormed(outKey);
     this.path.push(outKey);
     let res: Out;
     if (raw === THROWS) res = MARKER_THROWS;
@@ -534,7 +535,7 @@ export class Walker {
     }
     this.path.pop();
     if (bytes.length > BINARY_PREVIEW_BYTES) utf8 += `[TRUNCATED:${bytes.length}]`;
-    return { type, byteLength: bytes.length, utf8 };
+    return { type, byteLength: bytes.length, utf8: wellFormed(utf8) };
   }
 
   // ---- findings -----------------------------------------------------------------------
@@ -546,6 +547,17 @@ export class Walker {
         : { rule: meta.id, class: meta.class, action: meta.action, path: formatPath(this.path), in: where, position: this.position };
     (this.findings ??= []).push(f);
   }
+}
+
+const hasWellFormed = typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function';
+
+/** Replaces lone surrogates with U+FFFD (ES2024 String.prototype.toWellFormed, native on Node 20). */
+export function wellFormed(s: string): string {
+  if (hasWellFormed) {
+    const ws = s as string & { isWellFormed(): boolean; toWellFormed(): string };
+    return ws.isWellFormed() ? s : ws.toWellFormed();
+  }
+  return s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
 function isContainer(v: unknown): boolean {

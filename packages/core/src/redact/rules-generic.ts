@@ -1,0 +1,398 @@
+/**
+ * Generic secret rules: shapes that are secret whoever issued them. Private key blocks
+ * (RFC 7468 PEM, OpenSSH, PGP armor RFC 4880, PuTTY), JWTs (RFC 7519), credentials in
+ * URLs (RFC 3986 section 3.2.1 userinfo) and database connection strings, HTTP
+ * Authorization / Proxy-Authorization (RFC 9110 section 11), Cookie / Set-Cookie
+ * (RFC 6265 section 4) and `password=` / `secret:` / `token ->` / `api_key =` style
+ * assignments in free text.
+ *
+ * Patterns are linear-time: every start is anchored on a literal (a scheme, a header
+ * name, a key word), repeats are bounded, and a body class never contains the
+ * character that ends it. Assignment rules reject placeholders ('******', 'null',
+ * '${VAR}') through isPlaceholder and carry an entropy floor.
+ */
+
+import type { Rule } from './rule.js';
+import { isJwt, isPlaceholder } from './validators.js';
+
+const notPlaceholder = (s: string): boolean => !isPlaceholder(s);
+
+/**
+ * Between a key and its value: an optional closing quote (maybe backslash-escaped, as
+ * in JSON inside a string), blanks, one of = : := => ->, blanks, an optional opening quote.
+ */
+const SEP = String.raw`\\?["'\x60]?[ \t]{0,8}(?::=|=>|->|[:=])[ \t]{0,8}\\?["'\x60]?`;
+
+/**
+ * The value of an assignment, as the `secret` group. If SEP consumed an opening quote,
+ * the value runs (lazily) to the matching quote; otherwise it is one bare word. The
+ * lookbehinds inside the group pick the branch, so the branches never compete.
+ * `inner` is the class of a quoted value, `bare` the class of an unquoted one.
+ */
+function value(min: number, max: number, spacesInQuotes: boolean): string {
+  const sp = spacesInQuotes ? '' : String.raw`\s`;
+  return (
+    String.raw`(?<secret>` +
+    String.raw`(?<=")[^"\r\n${sp}]{${min},${max}}?(?=\\?")` +
+    String.raw`|(?<=')[^'\r\n${sp}]{${min},${max}}?(?=\\?')` +
+    String.raw`|(?<=\x60)[^\x60\r\n${sp}]{${min},${max}}?(?=\x60)` +
+    String.raw`|(?<![^\s=:>])[^\s"'\x60,;&<>\\]{${min},${max}})`
+  );
+}
+
+/** A `key SEP value` assignment; `key` is matched case-insensitively anywhere in a longer name. */
+function assignment(key: string, val: string): RegExp {
+  return new RegExp(`${key}${SEP}${val}`, 'gi');
+}
+
+// --- Key material ---
+
+const KEYS: Rule[] = [
+  {
+    id: 'private-key',
+    description: 'Private key block: PKCS#1/#8, EC, DSA, OpenSSH, encrypted PEM, PGP, SSH2 (body redacted, armor kept)',
+    class: 'secret',
+    keywords: ['private key'],
+    // RFC 7468 section 2: the label between BEGIN and END; the body never holds a run of
+    // four dashes, so a scan from one BEGIN stops at the next armor line.
+    pattern:
+      /-{4,5} ?BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)? ?-{4,5}(?<secret>(?:[^-]|-(?!---)){40,65536})-{4,5} ?END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)? ?-{4,5}/g,
+    positives: [
+      '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIKbvWDDRmJTd8hWXjXV+bN5MhKjr4q9wA0h6cW8DpSdE\n-----END PRIVATE KEY-----',
+      '{"type":"service_account","private_key":"-----BEGIN PRIVATE KEY-----\\nZpHOGHf2siQJSUPjAP2snpOTkDtYyFkmEXcAzA1/oyK7GGzPh4p2ZOr8MXtfimv+\\nP0lnM0Z2lQ67TWhaFFwH05CWCcHjj1vrd0frUSlvpTVAmujye1tr70UZkeRnl47v\\n-----END PRIVATE KEY-----\\n"}',
+      '-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,3F17F5316E2BAC89\n\nCbNTjKUxnfKRm1JWbbecrZkiXbLbFgRsQQORimOD4nGEG4DR87rIU6gu+Ap25JWL\n-----END RSA PRIVATE KEY-----',
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\nQyNTUxOQAAACCbNTjKUxnfKRm1JWbbecrZkiXbLbFgRsQQORimOD4nGEG4DR87rIU6gu\n-----END OPENSSH PRIVATE KEY-----',
+      '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIKbvWDDRmJTd8hWXjXV+bN5MhKjr4q9wA0h6cW8DpSdEoAoGCCqGSM49\n-----END EC PRIVATE KEY-----',
+      '-----BEGIN PGP PRIVATE KEY BLOCK-----\nVersion: GnuPG v2\n\nlQOYBGXfimv+P0lnM0Z2lQ67TWhaFFwH05CWCcHjj1vrd0frUSlvpTVAmujye1tr\n=Zp4O\n-----END PGP PRIVATE KEY BLOCK-----',
+      '---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nComment: "rsa-key-20240101"\nP2/56wAAA+4AAAA3aWYtbW9kbntzaWdue3JzYS1wa2NzMS1zaGExfSxlbmNyeXB0e3JzYS1wa2NzMXYyLW9hZXB9fQ==\n---- END SSH2 ENCRYPTED PRIVATE KEY ----',
+    ],
+    negatives: [
+      '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----',
+      '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUTEST\n-----END CERTIFICATE-----',
+      '-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----',
+      'load the private key from disk',
+    ],
+  },
+  {
+    id: 'putty-private-key',
+    description: 'PuTTY .ppk private key (the Private-Lines block)',
+    class: 'secret',
+    keywords: ['private-lines:'],
+    pattern:
+      /Private-Lines:[ \t]{0,4}\d{1,4}(?:\r?\n|\\r?\\n)(?<secret>[A-Za-z0-9+/=\r\n\\]{20,16384}?)(?:\r?\n|\\r?\\n)Private-MAC:/g,
+    positives: [
+      'PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: eddsa-key-20240101\nPublic-Lines: 2\nAAAAC3NzaC1lZDI1NTE5AAAAIFQ\nbk5MhKjr4q9wA0h6cW8DpSdE\nPrivate-Lines: 1\nAAAAIBxKbvWDDRmJTd8hWXjXV+bN5MhKjr4q9wA0h6cW8DpSdE\nPrivate-MAC: 5d3b2a7cd34b9ff4f2a1c0d8e6b7a9c1f0e2d3c4b5a69788796a5b4c3d2e1f00',
+    ],
+    negatives: ['Private-Lines: 1\nshort\nPrivate-MAC: 00', 'Public-Lines: 2\nAAAAC3NzaC1lZDI1NTE5AAAAIFQbk5MhKjr4q9wA0h6cW8DpSdE\nPrivate-MAC: 00'],
+  },
+  {
+    id: 'jwt',
+    description: 'JSON Web Token (JWS compact form; header must decode to JSON with an alg)',
+    class: 'secret',
+    keywords: ['eyj'],
+    pattern:
+      /(?:(?<![A-Za-z0-9_-])|(?<=%[0-9A-Fa-f]{2}|\\[nrt]))(?<secret>eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{2,16384}\.[A-Za-z0-9_-]{0,2048})(?![A-Za-z0-9_-])/g,
+    validate: isJwt,
+    positives: [
+      'Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.xwhi3p8LYFYJ0nGxiIFAst_N_3hec0nlvGrr6SIlsnD',
+      'id_token=eyJhbGciOiJub25lIn0.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.&state=1',
+      'SUPABASE_SERVICE_ROLE_KEY=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.c2lnbmF0dXJlLWJ5dGVzLWdvLWhlcmU',
+    ],
+    negatives: [
+      'eyJub3QiOiJhIGp3dCJ9.eyJzdWIiOiIxIn0.c2ln', // header has no alg
+      'eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2ln', // payload is not JSON
+      'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0', // two parts
+      'keyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln', // inside a longer word
+    ],
+  },
+];
+
+// --- Credentials in URLs and connection strings ---
+
+const DB_SCHEMES = String.raw`postgres(?:ql)?|pgsql|mysqlx?|mariadb|mongodb(?:\+srv)?|rediss?|amqps?`;
+// userinfo = user ":" password "@" (RFC 3986 section 3.2.1). The password runs to the
+// last '@' before the path, as WHATWG URL parsing does, so an unescaped '@' in it is kept.
+const USER = String.raw`[^\s:@/?#"'<>\\]{0,128}`;
+const PASS = String.raw`(?<secret>[^\s/?#"'<>\\]{1,256})@`;
+
+function dbUrl(id: string, name: string, schemes: string, positives: string[], negatives: string[]): Rule {
+  return {
+    id,
+    description: `${name} connection URL with a password (user:password@)`,
+    class: 'secret',
+    keywords: ['://'],
+    pattern: new RegExp(String.raw`(?<![A-Za-z0-9+.-])(?:${schemes})(?:\+[A-Za-z0-9]{1,20})?://${USER}:${PASS}`, 'gi'),
+    validate: notPlaceholder,
+    positives,
+    negatives,
+  };
+}
+
+const URLS: Rule[] = [
+  {
+    id: 'url-credentials',
+    description: 'Password in the userinfo of any URL (scheme://user:password@host); only the password is redacted',
+    class: 'secret',
+    keywords: ['://'],
+    pattern: new RegExp(
+      String.raw`(?<![A-Za-z0-9+.-])(?!(?:${DB_SCHEMES})(?:\+[A-Za-z0-9]{1,20})?://)[A-Za-z][A-Za-z0-9+.-]{1,30}://${USER}:${PASS}`,
+      'gi',
+    ),
+    validate: notPlaceholder,
+    positives: [
+      'GET https://deploy:Tr0ub4dor3x@example.com/repo.git',
+      'proxy=http://squid:p%40ss%3Aw0rd@10.0.0.1:3128',
+      'ftp://anonymous:s3cr3t-p@ss@files.example.org/pub',
+      'sqlserver://sa:Str0ngP4ss@db.internal:1433',
+    ],
+    negatives: [
+      'https://example.com:8443/path',
+      'https://user@example.com/',
+      'https://user:${PASSWORD}@example.com/',
+      'https://user:****@example.com/',
+      'mailto:ops@example.com',
+      'https://example.com/a:b@c', // '@' is in the path, not the authority
+    ],
+  },
+  dbUrl(
+    'postgres-connection-string',
+    'PostgreSQL',
+    String.raw`postgres(?:ql)?|pgsql`,
+    [
+      'DATABASE_URL=postgres://app:' + '4tDg5gODfx4DXT@db.example.com:5432/app?sslmode=require',
+      'postgresql+psycopg2://app:' + 'N66rNlb3uT5AiCJi@localhost/app',
+      'jdbc:postgresql://app:' + 'N66rNlb3uT5AiCJi@db:5432/app',
+    ],
+    ['postgres://db.example.com:5432/app', 'postgres://app@db/app', 'postgres://app:${PGPASSWORD}@db/app'],
+  ),
+  dbUrl(
+    'mysql-connection-string',
+    'MySQL / MariaDB',
+    String.raw`mysqlx?|mariadb`,
+    ['mysql://root:' + '4tDg5gODfx4DXT@127.0.0.1:3306/shop', 'mysql+pymysql://u:' + 'p4$$w0rd!@db/x', 'mariadb://u:' + 'Zl9uinYiKbI3@db/x'],
+    ['mysql://localhost:3306/shop', 'mysql://root:@localhost/shop'],
+  ),
+  dbUrl(
+    'mongodb-connection-string',
+    'MongoDB',
+    String.raw`mongodb(?:\+srv)?`,
+    [
+      'MONGO_URL=mongodb+srv://atlas:' + 'TL39jYgTDTAfnrg7@cluster0.abcde.mongodb.net/db?retryWrites=true',
+      'mongodb://u:' + 'TL39jYgTDTAfnrg7@h1:27017,h2:27017/db?replicaSet=rs0',
+    ],
+    ['mongodb://h1:27017,h2:27017/db', 'mongodb+srv://cluster0.abcde.mongodb.net/'],
+  ),
+  dbUrl(
+    'redis-connection-string',
+    'Redis',
+    String.raw`rediss?`,
+    ['REDIS_URL=rediss://default:' + 'NaNQQSzge8wWpqkSY0CczDk7@redis.example.com:6380', 'redis://:' + 'NaNQQSzge8wWpqkSY0CczDk7@localhost:6379/0'],
+    ['redis://localhost:6379/0', 'redis://:@localhost:6379'],
+  ),
+  dbUrl(
+    'amqp-connection-string',
+    'AMQP (RabbitMQ)',
+    String.raw`amqps?`,
+    ['AMQP_URL=amqps://svc:' + 'ZlTZuinYiKbI3zIF@rabbit.example.com/vhost'],
+    ['amqp://localhost:5672', 'amqp://guest@localhost'],
+  ),
+  {
+    id: 'mssql-connection-string-password',
+    description: 'Password / Pwd in an ADO.NET or ODBC connection string (Key=Value; pairs)',
+    class: 'secret',
+    keywords: ['password', 'pwd'],
+    pattern:
+      /(?<=;[ \t]{0,8})(?:password|pwd)[ \t]{0,4}=[ \t]{0,4}[{"']?(?<secret>(?<=\{)[^}\r\n]{1,256}(?=\})|(?<=")[^"\r\n]{1,256}(?=")|(?<=')[^'\r\n]{1,256}(?=')|(?<=[=\s])[^;\r\n"'{}\s](?:[^;\r\n"']{0,254}[^;\r\n"'\s])?)(?=[ \t]{0,8}(?:;|$|["'}\r\n\\]))/gim,
+    validate: notPlaceholder,
+    positives: [
+      'Server=tcp:x.database.windows.net,1433;Initial Catalog=db;User ID=app;Password=' + '4tDg5 gODfx4DXT;Encrypt=True;',
+      'Driver={ODBC Driver 18 for SQL Server};Server=db;Uid=sa;Pwd={' + 'p;w{d0rd};',
+      'Data Source=db;User Id=sa; Password = "' + 'Str0ng;Pass" ;',
+    ],
+    negatives: ['Server=db;Password=;Encrypt=True', 'Server=db;Integrated Security=true;', 'password=hunter22 (no connection string)'],
+  },
+];
+
+// --- HTTP authentication and session headers ---
+
+const AUTH_KEY = String.raw`(?<![A-Za-z0-9_])(?:proxy-)?authorization`;
+// Schemes whose parameters are not one token68 have their own rules (Digest, SigV4) or
+// none (OAuth 1.0 parameters are matched by the token/secret assignment rules).
+const TOKEN_SCHEMES = String.raw`Bearer|Basic|Token|ApiKey|Api-Key|Key|SSWS|Negotiate|NTLM|JWT|GenieKey|Splunk|DSN`;
+
+const HEADERS: Rule[] = [
+  {
+    id: 'authorization-header',
+    description: 'Credentials in an Authorization / Proxy-Authorization header (Bearer, Basic, token, ApiKey, Negotiate, ...)',
+    class: 'secret',
+    keywords: ['authorization'],
+    pattern: new RegExp(
+      `${AUTH_KEY}${SEP}(?!(?:Digest|AWS4-HMAC-SHA256|OAuth)[ \\t])(?:(?:${TOKEN_SCHEMES})[ \\t]{1,4})?` +
+        String.raw`(?<secret>[A-Za-z0-9._~+/=:-]{8,8192})(?![A-Za-z0-9._~+/=:-])`,
+      'gi',
+    ),
+    validate: notPlaceholder,
+    minEntropy: 2.5,
+    positives: [
+      'Authorization: Basic c3ZjLXVzZXI6YTJCdTJvUFlnTVJXQ3Jrdg==',
+      '{"headers":{"authorization":"Bearer H9fJShJd-zQONkV87AGBYLhHrTF2s-cwNN8s8KXI"}}',
+      "curl -H 'Proxy-Authorization: Basic c3ZjLXVzZXI6YTJCdTJvUFlnTVJXQ3Jrdg=='",
+      'authorization=token TL39jYgTDTAfnrg7gApShGzUUp31ff4F',
+      'Authorization: ApiKey ZlTZuinYiKbI3zIFjvRfkNq4YaeRU7mW',
+      'Authorization: ZlTZuinYiKbI3zIFjvRfkNq4YaeRU7mW',
+      'X-Authorization: token TL39jYgTDTAfnrg7gApShGzUUp31ff4F',
+    ],
+    negatives: [
+      'X-Authorization-Mode: strict',
+      'Authorization: Bearer undefined',
+      'Authorization: Bearer ${TOKEN}',
+      'Authorization: Bearer abc',
+      'Authorization: Digest username="a", response="2a94c02edd375b05665aff4802e98a4a"',
+      'authorization failed for user bob',
+    ],
+  },
+  {
+    id: 'bearer-token',
+    description: 'A Bearer token (RFC 6750 token68) anywhere in text, with or without a header name',
+    class: 'secret',
+    keywords: ['bearer'],
+    pattern: /(?<![A-Za-z0-9_-])Bearer[ \t]{1,4}(?<secret>[A-Za-z0-9._~+/-]{16,8192}={0,2})(?![A-Za-z0-9._~+/=-])/gi,
+    validate: notPlaceholder,
+    minEntropy: 3,
+    positives: ['calling api with Bearer H9fJShJd-zQONkV87AGBYLhHrTF2s-cwNN8s8KXI', 'bearer TL39jYgTDTAfnrg7gApShGzUUp31ff4F'],
+    negatives: ['Bearer token required', 'WWW-Authenticate: Bearer realm="api"', 'Bearer aaaaaaaaaaaaaaaaaaaa', 'token_type=Bearer'],
+  },
+  {
+    id: 'authorization-digest-response',
+    description: 'Response hash of an HTTP Digest Authorization header (RFC 7616)',
+    class: 'secret',
+    keywords: ['digest'],
+    pattern: /(?<![A-Za-z0-9_-])Digest[ \t]{1,4}[^\r\n]{0,2048}?\bresponse=\\?"?(?<secret>[0-9a-fA-F]{32,128})(?![0-9A-Za-z])/g,
+    positives: [
+      'Authorization: Digest username="Mufasa", realm="http-auth@example.org", uri="/dir/index.html", nc=00000001, cnonce="f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", response="2a94c02edd375b05665aff4802e98a4a", opaque="FQhe"',
+    ],
+    negatives: ['Digest username="a", response="short"', 'message digest response="2a94c02edd375b05665aff4802e98a4a"'],
+  },
+  {
+    id: 'aws-sigv4-authorization',
+    description: 'Signature of an AWS Signature Version 4 Authorization header',
+    class: 'secret',
+    keywords: ['aws4-hmac-sha256'],
+    pattern:
+      /AWS4-HMAC-SHA256[ \t]{1,4}Credential=[^\s,]{1,256},[ \t]{0,4}SignedHeaders=[^\s,]{1,1024},[ \t]{0,4}Signature=(?<secret>[0-9a-f]{64})(?![0-9a-f])/g,
+    positives: [
+      'Authorization: AWS4-HMAC-SHA256 Credential=AKIA' +
+        'Q7XDLKDBVA7DXPM5/20240101/us-east-1/s3/aws4_request, SignedHeaders=host;range;x-amz-date, Signature=b9091ae9012826be46861e6c479da0cd33cabbf2095f40a41db8c8a8645054fa',
+    ],
+    negatives: ['AWS4-HMAC-SHA256 Credential=x, SignedHeaders=host, Signature=short', 'X-Amz-Algorithm=AWS4-HMAC-SHA256'],
+  },
+  {
+    id: 'cookie-header',
+    description: 'Value of a Cookie request header (every name=value pair; the whole value is redacted)',
+    class: 'secret',
+    keywords: ['cookie'],
+    pattern: /(?<![A-Za-z0-9_-])cookie\\?["']?[ \t]{0,8}[:=][ \t]{0,8}\\?["']?(?<secret>[^\s=;,"'\\]{1,256}=[^\r\n"'\\]{1,8192})/gi,
+    positives: [
+      'Cookie: sessionid=N66rNlb3uT5AiCJiPgsVxZTUYbJm9OMa; csrftoken=TL39jYgTDTAfnrg7',
+      '{"req":{"headers":{"cookie":"connect.sid=s%3AN66rNlb3uT5AiCJiPgsVxZTUYbJm9OMa.abc"}}}',
+    ],
+    negatives: ['cookies: 3', 'cookie: disabled', 'Set-Cookie: sid=abc'],
+  },
+  {
+    id: 'set-cookie-header',
+    description: 'Value of the cookie a Set-Cookie response header sets (name and attributes kept)',
+    class: 'secret',
+    keywords: ['set-cookie'],
+    pattern:
+      /(?<![A-Za-z0-9_-])set-cookie\\?["']?[ \t]{0,8}[:=][ \t]{0,8}\[?\\?["']?[^\s=;,"'\\]{1,256}=(?<secret>[^;\r\n"'\\]{1,4096})/gi,
+    positives: [
+      'Set-Cookie: sessionid=N66rNlb3uT5AiCJiPgsVxZTUYbJm9OMa; Path=/; HttpOnly; Secure',
+      '"set-cookie":["__Host-sid=TL39jYgTDTAfnrg7gApShGzUUp31ff4F; Path=/"]',
+    ],
+    negatives: ['Set-Cookie: sid=; Max-Age=0', 'set-cookie handling enabled'],
+  },
+];
+
+// --- Assignments in free text ---
+
+const ASSIGNMENTS: Rule[] = [
+  {
+    id: 'password-assignment',
+    description: 'A password assigned in text: password=, passwd:, "db_password": "...", PGPASSWORD=',
+    class: 'secret',
+    keywords: ['passw', 'passphrase', 'pwd'],
+    pattern: assignment(String.raw`(?:passw(?:or)?d|passphrase|[_.-]pwd)`, value(3, 256, true)),
+    validate: notPlaceholder,
+    minEntropy: 2,
+    positives: [
+      'login failed: user=bob password=' + '4tDg5gODfx4DXT',
+      '{"db_password": "' + 'correct horse battery staple"}',
+      'PGPASSWORD=' + 'p4$$w0rd!',
+      "passwd: 'Zl9uinYi'",
+      '{\\"password\\":\\"' + 'hunter2!x\\"}',
+      'jdbc:postgresql://db/app?user=app&password=' + 'N66rNlb3uT5A&ssl=true',
+      'mysql.pwd := ' + 'Sup3rS3cret',
+    ],
+    negatives: [
+      'password=******',
+      'password: null',
+      '"password": ""',
+      'password_hash=$2b$12$abc',
+      'password: ${DB_PASSWORD}',
+      'PWD=/home/user',
+      'password: test',
+      'password reset requested',
+    ],
+  },
+  {
+    id: 'secret-assignment',
+    description: 'A secret assigned in text: secret:, client_secret=, "jwtSecret": "...", SECRET_KEY_BASE=',
+    class: 'secret',
+    keywords: ['secret'],
+    pattern: assignment(String.raw`secret(?:[_.-]?(?:access[_.-]?key|key[_.-]?base|key|token|value))?`, value(8, 1024, true)),
+    validate: notPlaceholder,
+    minEntropy: 3,
+    positives: [
+      '"client_secret": "' + 'TL39jYgTDTAfnrg7gApShGzUUp31ff4F"',
+      'jwtSecret=' + 'ZlTZuinYiKbI3zIFjvRfkNq4YaeRU7mW',
+      'SECRET_KEY_BASE: ' + 'N66rNlb3uT5AiCJiPgsVxZTUYbJm9OMa',
+      'webhook secret -> ' + 'whsec_NaNQQSzge8wWpqkSY0CczDk7',
+    ],
+    negatives: ['secret: undefined', 'secret_name: db-credentials', 'secrets: 3', 'secret: aaaaaaaaaaaa', 'secret=true', 'client_secret: ${CLIENT_SECRET}'],
+  },
+  {
+    id: 'token-assignment',
+    description: 'A token assigned in text: token:, access_token=, "refreshToken": "...", token -> ...',
+    class: 'secret',
+    keywords: ['token'],
+    pattern: assignment('token', value(8, 8192, false)),
+    validate: notPlaceholder,
+    minEntropy: 3,
+    positives: [
+      'access_token=' + 'TL39jYgTDTAfnrg7gApShGzUUp31ff4F&expires_in=3600',
+      '{"refreshToken":"' + 'NaNQQSzge8wWpqkSY0CczDk7"}',
+      'token -> ' + 'H9fJShJd-zQONkV87AGBYLhHrTF2s-cwNN8s8KXI',
+      "TOKEN: '" + 'ZlTZuinYiKbI3zIFjvRfkNq4YaeRU7mW' + "'",
+    ],
+    negatives: ['token: null', 'tokens: 1024', 'max_tokens=4096', 'token_type: bearer', 'token: 12345', 'token = process.env.TOKEN', 'token: <token>'],
+  },
+  {
+    id: 'api-key-assignment',
+    description: 'An API or access key assigned in text: api_key =, apiKey:, x-api-key:, access_key=, signing_key=',
+    class: 'secret',
+    keywords: ['key'],
+    pattern: assignment(String.raw`(?:api|access|private|signing|encryption|master|subscription)[_.-]?key`, value(8, 1024, false)),
+    validate: notPlaceholder,
+    minEntropy: 3,
+    positives: [
+      'api_key = ' + 'ZlTZuinYiKbI3zIFjvRfkNq4YaeRU7mW',
+      'X-API-Key: ' + 'TL39jYgTDTAfnrg7gApShGzUUp31ff4F',
+      '{"apiKey":"' + 'N66rNlb3uT5AiCJiPgsVxZTUYbJm9OMa"}',
+      'Ocp-Apim-Subscription-Key: ' + '2a94c02edd375b05665aff4802e98a4a',
+    ],
+    negatives: ['api_key = None', 'apiKey: "YOUR_API_KEY"', 'api_key_id=42', 'public_key: ' + 'ZlTZuinYiKbI3zIFjvRfkNq4YaeRU7mW', 'api_key=' + 'x'.repeat(32)],
+  },
+];
+
+/** Generic secret rules (key material, JWTs, URL and connection-string credentials, HTTP auth, assignments). */
+export const GENERIC_RULES: readonly Rule[] = [...KEYS, ...URLS, ...HEADERS, ...ASSIGNMENTS];
