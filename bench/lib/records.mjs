@@ -1,11 +1,11 @@
 /**
  * A realistic log-record mix shared by several benchmarks.
  *
- * Three kinds, cycled by index, each 300-600 bytes as JSON (checked by `selfCheck` below):
+ * Three kinds, cycled by index, each 300-600 bytes as JSON (`node bench/lib/records.mjs` prints the sizes):
  *   0. an HTTP access record shaped like pino-http output (req/res objects, headers, responseTime);
  *   1. an application event with nested objects and arrays (order, user, cart items);
  *   2. an error record with a multi-line Node stack trace (pino's `err` serializer shape).
- * Values vary with the index (ids, times, urls, amounts), so no two records are identical and no
+ * Values vary with the index (`time` alone is unique per index), so no two records are identical and no
  * benchmark can profit from a cache keyed on content. Deterministic: no Math.random, no clock.
  */
 

@@ -20,12 +20,18 @@ export const ERROR_CODES = {
   LOGSEAL_ERR_STATE_INVALID: 'A saved chain state is malformed or belongs to another stream.',
   LOGSEAL_ERR_STATE_IO: 'The chain state could not be written or read atomically.',
   LOGSEAL_ERR_STREAM_FINAL: 'The stream was sealed final; nothing more can be appended.',
+  // delivery
+  LOGSEAL_ERR_SPOOL_LOCKED: 'Another live process holds the spool directory.',
+  LOGSEAL_ERR_SPOOL_IO: 'The disk spool could not be read or written.',
   // verification input
   LOGSEAL_ERR_VERIFY_INPUT: 'The verifier source is not an iterable of records, seals or NDJSON lines.',
   // redaction
   LOGSEAL_ERR_POLICY: 'A redaction policy is invalid (unknown preset, rule id, class or action).',
   LOGSEAL_ERR_HASH_KEY: 'The hash action needs a key of at least 32 bytes.',
   LOGSEAL_ERR_PATH_SYNTAX: 'A redaction path does not follow the pino path syntax (plus **).',
+  LOGSEAL_ERR_DEAD_LETTER: 'The dead-letter file could not be written, or reading it back found a malformed entry.',
+  LOGSEAL_ERR_ENCODE_LIMIT: 'An item exceeds a sink format limit (e.g. Datadog 1 MB per log); it is never truncated or dropped silently.',
+  LOGSEAL_ERR_EXPORT_FORMAT: 'An exported item is not what the named sink format writes (no LogSeal record or seal in it).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

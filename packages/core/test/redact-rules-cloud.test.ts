@@ -73,6 +73,15 @@ describe.each(CLOUD_RULES.map((r) => [r.id, r] as const))('%s', (_id, r) => {
   it.each(r.negatives.map((n) => [n.length > 60 ? `${n.slice(0, 57)}...` : n, n]))('ignores %s', (_label, n) => {
     expect(applyRule(r, n)).toEqual([]);
   });
+  it('puts a keyword inside every raw match, whatever the case (the gate never hides a match)', () => {
+    const texts = r.positives.flatMap((p) => [p, p.toLowerCase(), p.toUpperCase()]);
+    for (const t of texts) {
+      for (const m of t.matchAll(new RegExp(r.pattern.source, r.pattern.flags))) {
+        const whole = m[0].toLowerCase();
+        expect(r.keywords.some((k) => whole.includes(k)), m[0]).toBe(true);
+      }
+    }
+  });
 });
 
 describe('the secret group covers exactly the credential', () => {

@@ -6,6 +6,9 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { Rule } from '../src/redact/rule.js';
+import { CLOUD_RULES } from '../src/redact/rules-cloud.js';
+import { GENERIC_RULES } from '../src/redact/rules-generic.js';
+import { PII_RULES } from '../src/redact/pii-rules.js';
 import { SAAS_RULES } from '../src/redact/rules-saas.js';
 import { shannonEntropy } from '../src/redact/validators.js';
 
@@ -59,6 +62,11 @@ describe('SAAS_RULES catalogue shape', () => {
     const ids = SAAS_RULES.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(id).toMatch(/^[a-z0-9]+(?:-[a-z0-9]+)*$/);
+  });
+
+  it('shares no id with the cloud, generic or PII catalogues (ids are unique catalogue-wide)', () => {
+    const others = new Set([...CLOUD_RULES, ...GENERIC_RULES, ...PII_RULES].map((r) => r.id));
+    expect(SAAS_RULES.map((r) => r.id).filter((id) => others.has(id))).toEqual([]);
   });
 
   it.each(SAAS_RULES.map((r) => [r.id, r] as const))('%s is a well-formed secret rule', (_id, r) => {

@@ -7,6 +7,7 @@ import {
   githubTokenChecksumValid,
   ibanValid,
   isJwt,
+  isPlaceholder,
   luhnValid,
   npmTokenChecksumValid,
   shannonEntropy,
@@ -210,5 +211,28 @@ describe('isJwt', () => {
     expect(isJwt(`${b({ alg: 'HS256' })}.${payload}.c2l+`)).toBe(false);
     expect(isJwt('eyJhbGciOiJIUzI1NiJ9..c2ln')).toBe(false);
     expect(isJwt('a.b.c')).toBe(false);
+  });
+});
+
+describe('isPlaceholder', () => {
+  it('recognises masks, empty and constant values', () => {
+    for (const v of ['', '   ', '******', '********', 'xxxx', 'XXXXXXXX', '•••••', 'ab***yz', '----', 'aaaaaaaa']) {
+      expect(isPlaceholder(v), JSON.stringify(v)).toBe(true);
+    }
+  });
+  it('recognises placeholder words in any case', () => {
+    for (const v of ['null', 'NULL', 'undefined', 'None', 'nil', 'true', 'false', 'n/a', 'redacted', '[REDACTED]', 'FILTERED', 'not_set', 'changed']) {
+      expect(isPlaceholder(v), v).toBe(true);
+    }
+  });
+  it('recognises template and variable references', () => {
+    for (const v of ['${DB_PASSWORD}', '$TOKEN', '$(SECRET)', '{{ vault_pw }}', '{password}', '%s', '%(password)s', '<password>', ':password', '@password', 'process.env.TOKEN', 'os.environ["PW"]', 'secrets.DEPLOY_TOKEN', 'YOUR_API_KEY', 'your-api-key-here', 'my_secret', '${PW:?must', '{{ x', '?', '?must', '!vault', '!Ref']) {
+      expect(isPlaceholder(v), v).toBe(true);
+    }
+  });
+  it('does not dismiss real-looking values', () => {
+    for (const v of ['hunter2!', 'correct horse battery staple', 'TL39jYgTDTAfnrg7', 'p4$$w0rd', 'envy123', 'x9', 'mypassword1', 'password', 'changeme']) {
+      expect(isPlaceholder(v), v).toBe(false);
+    }
   });
 });

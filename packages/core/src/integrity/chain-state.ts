@@ -5,6 +5,7 @@
  * fsync of the directory) with mode 0600 before a seal made with the old key is shipped.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, unlinkSync } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LogSealError } from '../errors.js';
 import { KID_PATTERN, SID_PATTERN } from './domain.js';
@@ -95,6 +96,30 @@ export class FileStateStore implements StateStore {
     return validateState(parsed);
   }
 
+  /** Same as save() without blocking the event loop (the pipeline persists state on the app's thread for winston). */
+  async saveAsync(state: ChainState): Promise<void> {
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    try {
+      const fh = await open(tmp, 'w', 0o600);
+      try {
+        await fh.writeFile(JSON.stringify(state) + '\n');
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, this.path);
+      const dh = await open(dirname(this.path), 'r');
+      try {
+        await dh.sync();
+      } finally {
+        await dh.close();
+      }
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw new LogSealError('LOGSEAL_ERR_STATE_IO', `cannot write chain state ${this.path}`, { cause: err });
+    }
+  }
+
   save(state: ChainState): void {
     const tmp = `${this.path}.${process.pid}.tmp`;
     try {
@@ -136,4 +161,31 @@ export class MemoryStateStore implements StateStore {
   save(state: ChainState): void {
     this.#state = { ...state };
   }
+}
+
+/**
+ * The state after `seal` was made from `state`. A spool that holds a complete batch newer than
+ * the saved state (a crash between the spool's fsync and the state save) rolls the state
+ * forward with this; the MAC key is evolved exactly as the sealer would have.
+ */
+export function stateAfterSeal(
+  state: ChainState,
+  seal: { sid: string; batch: number; epoch: number; lastSeq: number; head: string; prevSeal: string; final: boolean },
+  sealHashHex: string,
+  nextMacKey: (key: string) => string,
+): ChainState {
+  if (seal.sid !== state.sid || seal.batch !== state.batch || seal.prevSeal !== state.prevSeal || seal.epoch !== state.epoch) {
+    throw new LogSealError('LOGSEAL_ERR_STATE_INVALID', 'spooled seal does not follow the saved chain state');
+  }
+  const next: ChainState = {
+    ...state,
+    nextSeq: seal.lastSeq + 1,
+    head: seal.head,
+    batch: state.batch + 1,
+    prevSeal: sealHashHex,
+    epoch: state.epoch + 1,
+    final: seal.final,
+  };
+  if (state.macKey !== undefined) next.macKey = nextMacKey(state.macKey);
+  return next;
 }

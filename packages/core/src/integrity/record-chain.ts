@@ -98,6 +98,20 @@ export class RecordChain {
     return this.#push(canonicalize(clean), clean, ts, 'gap');
   }
 
+  /**
+   * Re-adopts a record this chain wrote before a crash (read back from a spool): it must be
+   * the next seq, link to the head, and hash correctly. Returns its leaf.
+   */
+  adopt(env: RecordEnvelope): Uint8Array {
+    const res = recomputeLeaf(env as unknown as Record<string, unknown>);
+    if ('malformed' in res || toHex(res.leaf) !== env.h || env.sid !== this.sid || env.seq !== this.#nextSeq || env.prev !== this.#head) {
+      throw new LogSealError('LOGSEAL_ERR_STATE_INVALID', `spooled record ${String(env.seq)} does not continue the chain`);
+    }
+    this.#nextSeq += 1;
+    this.#head = env.h;
+    return res.leaf;
+  }
+
   #push(bodyJson: string, body: unknown, ts: number, kind?: 'gap'): ChainedRecord {
     const rec = build(this.sid, this.#nextSeq, ts, this.#head, bodyJson, body, kind);
     this.#nextSeq += 1;

@@ -17,7 +17,7 @@ import { type KeyInput, kidForMacKey, kidForPublicKey, loadMacKey, loadSigningKe
 import { merkleRoot } from './merkle.js';
 import { type ChainedRecord, RecordChain } from './record-chain.js';
 import { macPayload, sealHash, sealPayload, signPayload } from './seal.js';
-import type { GapBody, Seal, SealMeta } from './types.js';
+import type { GapBody, RecordEnvelope, Seal, SealMeta } from './types.js';
 
 export interface StreamSealerOptions {
   /** Ed25519 private key (PEM, JWK, raw 32-byte seed or KeyObject). */
@@ -162,6 +162,15 @@ export class StreamSealer {
     return this.#track(this.#chain.appendGap(gap, ts));
   }
 
+  /** Re-adopts chained records that were written but not sealed before a crash (from a spool). */
+  adoptPending(records: readonly RecordEnvelope[]): void {
+    this.#open();
+    for (const env of records) {
+      const leaf = this.#chain.adopt(env);
+      this.#track({ envelope: env, json: '', leaf });
+    }
+  }
+
   /** Closes the open batch (possibly empty: a heartbeat). `final` ends the stream. */
   seal(options: { final?: boolean } = {}): SealedBatch {
     this.#open();
@@ -195,6 +204,7 @@ export class StreamSealer {
     }
     if (this.#signingKey !== undefined) seal.sig = signPayload(this.#signingKey, payload);
     const hash = sealHash(payload);
+    const sealed: SealedBatch = { seal, json: canonicalize(seal), hash };
 
     this.#batch += 1;
     this.#prevSeal = hash;
@@ -206,7 +216,7 @@ export class StreamSealer {
     this.#tsMax = -Infinity;
     // Durable before the caller can ship the seal: a crash after this point resumes at the next epoch.
     this.#store?.save(this.state());
-    return { seal, json: canonicalize(seal), hash };
+    return sealed;
   }
 
   /** The state to persist (it holds the current MAC key: treat it as a secret). */

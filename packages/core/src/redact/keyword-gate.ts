@@ -99,16 +99,19 @@ class AhoCorasickGate implements KeywordGate {
     // Columns. NUL (column 0) occurs in no keyword, so it doubles as "any other char".
     this.extra = new Map();
     let width = 128;
+    const used = new Set<number>();
     for (const kw of table.keys()) {
       for (let i = 0; i < kw.length; i++) {
         const c = kw.charCodeAt(i);
-        if (c > 0x7f && !this.extra.has(c)) {
-          const col = width++;
-          this.extra.set(c, col);
-          const up = String.fromCharCode(c).toUpperCase();
-          if (up.length === 1 && up.charCodeAt(0) !== c) this.extra.set(up.charCodeAt(0), col);
-        }
+        used.add(c);
+        if (c > 0x7f && !this.extra.has(c)) this.extra.set(c, width++);
       }
+    }
+    // Non-ASCII code units that lower-case to a keyword character share its column
+    // (KELVIN SIGN -> 'k', LATIN CAPITAL SHARP S -> 'ß'), so folding stays per character.
+    for (const [c, lc] of lowerPairs()) {
+      if (!used.has(lc)) continue;
+      this.extra.set(c, lc > 0x7f ? this.extra.get(lc)! : lc);
     }
     this.width = width;
     const colOf = (c: number): number => (c > 0x7f ? (this.extra.get(c) ?? 0) : c);
@@ -208,8 +211,25 @@ class AhoCorasickGate implements KeywordGate {
   }
 }
 
+let pairs: [number, number][] | undefined;
+
+/**
+ * Every non-ASCII UTF-16 code unit whose toLowerCase() is one different code unit, built
+ * on first use (about 1,400 pairs; a few milliseconds once per process).
+ */
+function lowerPairs(): [number, number][] {
+  if (pairs !== undefined) return pairs;
+  pairs = [];
+  for (let c = 0x80; c <= 0xffff; c++) {
+    if (c >= 0xd800 && c <= 0xdfff) continue;
+    const lc = String.fromCharCode(c).toLowerCase();
+    if (lc.length === 1 && lc.charCodeAt(0) !== c) pairs.push([c, lc.charCodeAt(0)]);
+  }
+  return pairs;
+}
+
 function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 class RegexGate implements KeywordGate {
@@ -231,7 +251,8 @@ class RegexGate implements KeywordGate {
     }
     // Longest first: at one position the alternation takes the first alternative that
     // matches, and the prefix closure above covers the shorter keywords it hides.
-    this.re = kws.length === 0 ? null : new RegExp(`(?=(${kws.map(escapeRegex).join('|')}))`, 'gi');
+    // 'u' makes 'i' use Unicode simple case folding (ẞ matches ß, KELVIN SIGN matches k).
+    this.re = kws.length === 0 ? null : new RegExp(`(?=(${kws.map(escapeRegex).join('|')}))`, 'giu');
   }
 
   candidates(text: string, out: number[]): void {
@@ -244,7 +265,10 @@ class RegexGate implements KeywordGate {
       if (epoch === 0) epoch = this.stamps.next();
       const rules = this.rulesOf.get((m[1] as string).toLowerCase());
       if (rules !== undefined) for (const r of rules) if (this.stamps.mark(r, epoch)) out.push(r);
-      re.lastIndex = m.index + 1; // zero-width match: step on so overlapping keywords are seen
+      // Zero-width match: step on one code unit so overlapping keywords are seen. (With
+      // 'u', a lastIndex inside a surrogate pair is moved back to its start, so step a pair.)
+      const c = text.charCodeAt(m.index);
+      re.lastIndex = m.index + (c >= 0xd800 && c <= 0xdbff ? 2 : 1);
     }
   }
 }

@@ -1,15 +1,17 @@
 /**
- * Check-digit validators for government identifiers that the personal-data rules
- * (pii-rules.ts) find. A rule's regex proposes a candidate by shape; the function here
- * decides by arithmetic, which is what keeps "any 9 digits after the word bsn" from
- * becoming a finding. Every function is pure, takes the candidate as logged (spaces,
- * dots and dashes between digit groups are ignored where the format has them) and
- * returns false for anything malformed instead of throwing: hostile log text is input,
- * not a caller bug.
+ * Government identifiers: check-digit validators and the rules that use them (joined
+ * into PII_RULES by pii-rules.ts). A rule's regex proposes a candidate by shape; the
+ * validator decides by arithmetic, which is what keeps "any 9 digits after the word
+ * bsn" from becoming a finding. Every validator is pure, takes the candidate as logged
+ * (spaces, dots and dashes between digit groups are ignored where the format has them)
+ * and returns false for anything malformed instead of throwing: hostile log text is
+ * input, not a caller bug. Linear-time notes for the patterns are in pii-rules.ts.
  *
  * The UK National Insurance number has no check character at all; `ukNinoValid` checks
  * the allocation rules of the format and nothing more (HMRC NIM39110).
  */
+
+import type { Rule } from './rule.js';
 
 /** Digits of `s` with single spaces, dots and hyphens dropped; undefined if anything else occurs. */
 function digitsOf(s: string): number[] | undefined {
@@ -205,3 +207,162 @@ export function ukNinoValid(s: string): boolean {
   if (!/^[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]$/.test(t)) return false;
   return !NINO_BAD_PREFIX.has(t.slice(0, 2));
 }
+
+// ---------------------------------------------------------------- rules
+
+// Glue between a context word and its value: an optional closing quote of a JSON key,
+// then blanks, an optional ':' '=' or '#', blanks and an optional opening quote. Bounded,
+// and disjoint from letters and digits, so it cannot overlap the word or the value.
+const GLUE = String.raw`["']?[ \t]{0,3}[:=#]?[ \t]{0,3}["']?`;
+// A key suffix such as "_number" or " no" after a context word.
+const NUMBER_SUFFIX = String.raw`(?:[ _-]?(?:number|num|nr|no|id))?`;
+
+const US_SSN: Rule = {
+  id: 'us-ssn',
+  description: 'US Social Security Number written AAA-GG-SSSS, with the SSA area/group/serial rules.',
+  class: 'gov-id',
+  keywords: ['-'],
+  pattern: /(?<![0-9A-Za-z_./-])[0-9]{3}-[0-9]{2}-[0-9]{4}(?![0-9A-Za-z_]|-[0-9])/g,
+  validate: usSsnValid,
+  positives: ['ssn 123-45-6789 on file', '{"taxId":"536-90-4399"}'],
+  negatives: ['666-12-3456', '900-12-3456', '123-00-4567', '123-45-0000', '078-05-1120', 'phone 212-555-0142', 'id 1123-45-6789'],
+};
+
+const US_SSN_CONTEXT: Rule = {
+  id: 'us-ssn-in-context',
+  description: 'US Social Security Number without dashes, after "ssn" or "social security".',
+  class: 'gov-id',
+  keywords: ['ssn', 'social'],
+  pattern: new RegExp(
+    String.raw`\b(?:ssn|social[ _-]?security)${NUMBER_SUFFIX}${GLUE}(?<secret>[0-9]{3}[ -]?[0-9]{2}[ -]?[0-9]{4})(?![0-9])`,
+    'gi',
+  ),
+  validate: usSsnValid,
+  positives: ['SSN: 123456789', 'social_security_number="536 90 4399"'],
+  negatives: ['ssn: 000000000', 'ssn=666123456', 'ssn_count=123456789012', 'lessn 123456789'],
+};
+
+const NL_BSN: Rule = {
+  id: 'nl-bsn',
+  description: 'Netherlands burgerservicenummer (9 digits, elfproef) after bsn/sofinummer.',
+  class: 'gov-id',
+  keywords: ['bsn', 'burgerservicenummer', 'sofi'],
+  pattern: new RegExp(
+    String.raw`\b(?:bsn|burgerservicenummer|sofi(?:nummer)?)${NUMBER_SUFFIX}${GLUE}(?<secret>[0-9]{9}|[0-9]{4}\.[0-9]{2}\.[0-9]{3})(?![0-9])`,
+    'gi',
+  ),
+  validate: nlBsnValid,
+  positives: ['bsn: 111222333', '{"BSN":"123456782"}', 'sofinummer 1112.22.333'],
+  negatives: ['bsn: 123456789', 'bsn=000000000', 'order 111222333'],
+};
+
+const BR_CPF: Rule = {
+  id: 'br-cpf',
+  description: 'Brazil CPF in its printed form 000.000.000-00 with both mod-11 check digits.',
+  class: 'gov-id',
+  keywords: ['-'],
+  pattern: /(?<![0-9A-Za-z_./-])[0-9]{3}\.[0-9]{3}\.[0-9]{3}-[0-9]{2}(?![0-9A-Za-z_]|[.-][0-9])/g,
+  validate: brCpfValid,
+  positives: ['cliente 529.982.247-25 cadastrado', '{"cpf":"111.444.777-35"}'],
+  negatives: ['529.982.247-26', '111.111.111-11', 'v529.982.247-25', '1.529.982.247-25'],
+};
+
+const BR_CPF_CONTEXT: Rule = {
+  id: 'br-cpf-in-context',
+  description: 'Brazil CPF written as 11 plain digits after "cpf".',
+  class: 'gov-id',
+  keywords: ['cpf'],
+  pattern: new RegExp(String.raw`\bcpf${NUMBER_SUFFIX}${GLUE}(?<secret>[0-9]{11})(?![0-9])`, 'gi'),
+  validate: brCpfValid,
+  positives: ['cpf=52998224725', 'CPF: 11144477735'],
+  negatives: ['cpf=52998224726', 'cpf: 00000000000'],
+};
+
+const ES_DNI_NIE: Rule = {
+  id: 'es-dni-nie',
+  description: 'Spain DNI (8 digits + letter) or NIE (X/Y/Z + 7 digits + letter) after dni/nie/nif.',
+  class: 'gov-id',
+  keywords: ['dni', 'nie', 'nif'],
+  pattern: new RegExp(
+    String.raw`\b(?:dni|nie|nif)${NUMBER_SUFFIX}${GLUE}(?<secret>[XYZxyz]?[0-9]{7,8}[ -]?[A-Za-z])(?![0-9A-Za-z])`,
+    'gi',
+  ),
+  validate: esDniNieValid,
+  positives: ['dni: 12345678Z', '{"nie":"X1234567L"}', 'NIF 12345678-Z'],
+  negatives: ['dni: 12345678A', 'nie=X1234567A', 'dni 1234567Z'],
+};
+
+const CA_SIN: Rule = {
+  id: 'ca-sin',
+  description: 'Canada Social Insurance Number (9 digits, Luhn) after "sin" or "social insurance".',
+  class: 'gov-id',
+  keywords: ['sin', 'social'],
+  pattern: new RegExp(
+    String.raw`\b(?:sin|social[ _-]?insurance)${NUMBER_SUFFIX}${GLUE}(?<secret>[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{3})(?![0-9])`,
+    'gi',
+  ),
+  validate: caSinValid,
+  positives: ['SIN: 046 454 286', 'social_insurance_number=046-454-286'],
+  negatives: ['sin: 046 454 287', 'sin(x) = 123456789', 'using 046454286'],
+};
+
+const IN_AADHAAR: Rule = {
+  id: 'in-aadhaar',
+  description: 'India Aadhaar number (12 digits, first 2-9, Verhoeff check), plain or 4-4-4, after aadhaar/uidai.',
+  class: 'gov-id',
+  keywords: ['aadhaar', 'aadhar', 'uidai'],
+  pattern: new RegExp(
+    String.raw`\b(?:aadhaa?r|uidai)${NUMBER_SUFFIX}${GLUE}(?<secret>[2-9][0-9]{3}[ -]?[0-9]{4}[ -]?[0-9]{4})(?![0-9])`,
+    'gi',
+  ),
+  validate: inAadhaarValid,
+  positives: ['aadhaar: 2341 2341 2346', '{"aadhaar_no":"491827364507"}'],
+  negatives: ['aadhaar: 2341 2341 2345', 'aadhaar=1341 2341 2346'],
+};
+
+const IT_CODICE_FISCALE: Rule = {
+  id: 'it-codice-fiscale',
+  description: 'Italy codice fiscale of a person (16 characters with check letter, DM 23/12/1976).',
+  class: 'gov-id',
+  // Unavoidable: the code has no fixed literal; its 16-position structure and check letter gate it.
+  keywords: [],
+  pattern:
+    /(?<![0-9A-Za-z])[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z](?![0-9A-Za-z])/g,
+  validate: itCodiceFiscaleValid,
+  positives: ['cf RSSMRA85T10A562S', '{"codiceFiscale":"MRTMTT25D09F205Z"}'],
+  negatives: ['RSSMRA85T10A562T', 'RSSMRA85T10A562SX', 'rssmra85t10a562s'],
+};
+
+const UK_NINO: Rule = {
+  id: 'uk-nino',
+  description: 'UK National Insurance number after nino / NI number (format only: it has no check character).',
+  class: 'gov-id',
+  keywords: ['nino', 'national', 'ni number', 'ni_number', 'ni-number', 'ninumber', 'ni no', 'ni_no', 'ni-no'],
+  pattern: new RegExp(
+    String.raw`\b(?:nino|ni[ _-]?(?:number|no)|national[ _-]?insurance${NUMBER_SUFFIX})${GLUE}` +
+      String.raw`(?<secret>[A-Za-z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-Da-d])(?![0-9A-Za-z])`,
+    'gi',
+  ),
+  validate: ukNinoValid,
+  positives: ['nino: AB123456C', 'national_insurance_number="JG 10 37 48 A"'],
+  negatives: ['nino: QQ123456C', 'nino=GB123456A', 'ni number: AB123456E'],
+};
+
+/**
+ * Government identifiers (class 'gov-id'). Bare digit strings are too common in logs to
+ * be taken for an id on arithmetic alone, so the numeric ones need a context word
+ * (keyword-gated); formats with separators or letters (SSN with dashes, printed CPF,
+ * codice fiscale) stand on their own.
+ */
+export const NATIONAL_ID_RULES: readonly Rule[] = [
+  US_SSN,
+  US_SSN_CONTEXT,
+  NL_BSN,
+  BR_CPF,
+  BR_CPF_CONTEXT,
+  ES_DNI_NIE,
+  CA_SIN,
+  IN_AADHAAR,
+  IT_CODICE_FISCALE,
+  UK_NINO,
+];

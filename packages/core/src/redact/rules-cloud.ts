@@ -80,7 +80,7 @@ const AWS: Rule[] = [
     id: 'aws-secret-access-key',
     description: 'AWS secret access key assigned to an aws...secret key or SecretAccessKey',
     class: 'secret',
-    keywords: ['aws', 'secretaccesskey', 'secret_access_key', 'secret-access-key'],
+    keywords: ['aws', 'accesskey', 'access_key', 'access-key'],
     pattern: inContext(
       String.raw`(?:aws[A-Za-z0-9_.-]{0,20}secret|secret[_-]?access[_-]?key)`,
       String.raw`[A-Za-z0-9/+]{40}`,
@@ -92,6 +92,7 @@ const AWS: Rule[] = [
       'aws_secret_access_key = ' + '3xbwQjgYoxYP57tdVcb7Czu01DxNaTiYX3zo9d/t',
       '{"SecretAccessKey": "' + 'JNrfAYTExnQkYzM0Kptx42CxTrHE1Z5QsByPk7FJ"}',
       'awsSecretKey: \'' + '3xbwQjgYoxYP57tdVcb7Czu01DxNaTiYX3zo9d/t\'',
+      'Secret_AccessKey=' + 'JNrfAYTExnQkYzM0Kptx42CxTrHE1Z5QsByPk7FJ',
     ],
     negatives: [
       'AWS_SECRET_ACCESS_KEY=' + 'JNrfAYTExnQkYzM0Kptx42CxTrHE1Z5QsByPk7F', // 39
@@ -106,7 +107,9 @@ const AWS: Rule[] = [
     description: 'AWS STS session token assigned to a session/security token key',
     class: 'secret',
     keywords: ['sessiontoken', 'session_token', 'session-token', 'securitytoken', 'security_token', 'security-token'],
-    pattern: inContext(String.raw`(?:session|security)[_-]?token`, String.raw`[A-Za-z0-9/+=%]{100,4096}`, R_B64),
+    // No right edge: the value class is open-ended, and a run longer than the cap is
+    // still a credential (its first 4096 characters are redacted).
+    pattern: inContext(String.raw`(?:session|security)[_-]?token`, String.raw`[A-Za-z0-9/+=%]{100,4096}`, ''),
     minEntropy: 4,
     positives: [
       'AWS_SESSION_TOKEN=' + 'IQoJb3JpZ2luX2VjE' + '9brJu2fxjGm3rkkVZiIyAbuIaPF32WyK7F7YjPAGzOR3R6iETDCvBrJwwRcVLjI98fojlKRGdRSNnMCEXckv2qn3pMaq/ZNNTPA8rfSyGg41QSJg5G45eImsnWUzL5Xe9wDuT55DJwLfuNUTOG3rJn31C0TR4EE9/Mk3Gi2TVBw5fNyPdsdeLqLdV/l8R/2Pf46mUvnFW6Ok',

@@ -24,10 +24,10 @@ const notPlaceholder = (s: string): boolean => !isPlaceholder(s);
 const SEP = String.raw`\\?["'\x60]?[ \t]{0,8}(?::=|=>|->|[:=])[ \t]{0,8}\\?["'\x60]?`;
 
 /**
- * The value of an assignment, as the `secret` group. If SEP consumed an opening quote,
- * the value runs (lazily) to the matching quote; otherwise it is one bare word. The
+ * The value of an assignment, as the `secret` group, `min`..`max` characters long. If
+ * SEP consumed an opening quote, the value runs (lazily) to the matching quote, spaces
+ * included when `spacesInQuotes` (passphrases); otherwise it is one bare word. The
  * lookbehinds inside the group pick the branch, so the branches never compete.
- * `inner` is the class of a quoted value, `bare` the class of an unquoted one.
  */
 function value(min: number, max: number, spacesInQuotes: boolean): string {
   const sp = spacesInQuotes ? '' : String.raw`\s`;
@@ -36,13 +36,17 @@ function value(min: number, max: number, spacesInQuotes: boolean): string {
     String.raw`(?<=")[^"\r\n${sp}]{${min},${max}}?(?=\\?")` +
     String.raw`|(?<=')[^'\r\n${sp}]{${min},${max}}?(?=\\?')` +
     String.raw`|(?<=\x60)[^\x60\r\n${sp}]{${min},${max}}?(?=\x60)` +
-    String.raw`|(?<![^\s=:>])[^\s"'\x60,;&<>\\]{${min},${max}})`
+    String.raw`|(?<![^\s=:>])[^\s"'\x60,;&<>()[\]{}\\]{${min},${max}})`
   );
 }
 
-/** A `key SEP value` assignment; `key` is matched case-insensitively anywhere in a longer name. */
+/**
+ * A `key SEP value` assignment; `key` is matched case-insensitively anywhere in a longer
+ * name. Prose ("password is 'x'", "token was set to 'x'") counts only with a quoted value,
+ * so "password is required" is not a finding.
+ */
 function assignment(key: string, val: string): RegExp {
-  return new RegExp(`${key}${SEP}${val}`, 'gi');
+  return new RegExp(`${key}(?:${SEP}|[ \t]{1,4}(?:is|was|set to)[ \t]{1,4}["'\x60])${val}`, 'gi');
 }
 
 // --- Key material ---
@@ -201,15 +205,23 @@ const URLS: Rule[] = [
     description: 'Password / Pwd in an ADO.NET or ODBC connection string (Key=Value; pairs)',
     class: 'secret',
     keywords: ['password', 'pwd'],
+    // The key must follow ';' and, somewhere before it on the line, a connection-string key
+    // (Server=, Data Source=, Uid=, ...): sudo's "; PWD=/home/x ;" is not a DSN. The
+    // lookbehind sits after the key literal, so it runs only where a key matched.
     pattern:
-      /(?<=;[ \t]{0,8})(?:password|pwd)[ \t]{0,4}=[ \t]{0,4}[{"']?(?<secret>(?<=\{)[^}\r\n]{1,256}(?=\})|(?<=")[^"\r\n]{1,256}(?=")|(?<=')[^'\r\n]{1,256}(?=')|(?<=[=\s])[^;\r\n"'{}\s](?:[^;\r\n"']{0,254}[^;\r\n"'\s])?)(?=[ \t]{0,8}(?:;|$|["'}\r\n\\]))/gim,
+      /(?<=;[ \t]{0,8})(?:password|pwd)(?<=(?:server|data source|host|address|addr|uid|user id|username|database|initial catalog|driver|dsn|provider)[ \t]{0,4}=[^\r\n]{0,512};[ \t]{0,8}(?:password|pwd))[ \t]{0,4}=[ \t]{0,4}[{"']?(?<secret>(?<=\{)[^}\r\n]{1,256}(?=\})|(?<=")[^"\r\n]{1,256}(?=")|(?<=')[^'\r\n]{1,256}(?=')|(?<=[=\s])[^;\r\n"'{}\s](?:[^;\r\n"']{0,254}[^;\r\n"'\s])?)(?=[ \t]{0,8}(?:;|$|["'}\r\n\\]))/gim,
     validate: notPlaceholder,
     positives: [
       'Server=tcp:x.database.windows.net,1433;Initial Catalog=db;User ID=app;Password=' + '4tDg5 gODfx4DXT;Encrypt=True;',
       'Driver={ODBC Driver 18 for SQL Server};Server=db;Uid=sa;Pwd={' + 'p;w{d0rd};',
       'Data Source=db;User Id=sa; Password = "' + 'Str0ng;Pass" ;',
     ],
-    negatives: ['Server=db;Password=;Encrypt=True', 'Server=db;Integrated Security=true;', 'password=hunter22 (no connection string)'],
+    negatives: [
+      'Server=db;Password=;Encrypt=True',
+      'Server=db;Integrated Security=true;',
+      'password=hunter22 (no connection string)',
+      'sudo[4713]: deploy : TTY=pts/0 ; PWD=/home/deploy ; USER=root ; COMMAND=/usr/bin/systemctl restart api',
+    ],
   },
 ];
 
@@ -228,7 +240,8 @@ const HEADERS: Rule[] = [
     keywords: ['authorization'],
     pattern: new RegExp(
       `${AUTH_KEY}${SEP}(?!(?:Digest|AWS4-HMAC-SHA256|OAuth)[ \\t])(?:(?:${TOKEN_SCHEMES})[ \\t]{1,4})?` +
-        String.raw`(?<secret>[A-Za-z0-9._~+/=:-]{8,8192})(?![A-Za-z0-9._~+/=:-])`,
+        // No right edge: an over-long credential is redacted up to the cap, and the scan stays linear.
+        String.raw`(?<secret>[A-Za-z0-9._~+/=:-]{8,8192})`,
       'gi',
     ),
     validate: notPlaceholder,
@@ -256,7 +269,7 @@ const HEADERS: Rule[] = [
     description: 'A Bearer token (RFC 6750 token68) anywhere in text, with or without a header name',
     class: 'secret',
     keywords: ['bearer'],
-    pattern: /(?<![A-Za-z0-9_-])Bearer[ \t]{1,4}(?<secret>[A-Za-z0-9._~+/-]{16,8192}={0,2})(?![A-Za-z0-9._~+/=-])/gi,
+    pattern: /(?<![A-Za-z0-9_-])Bearer[ \t]{1,4}(?<secret>[A-Za-z0-9._~+/-]{16,8192}={0,2})/gi,
     validate: notPlaceholder,
     minEntropy: 3,
     positives: ['calling api with Bearer H9fJShJd-zQONkV87AGBYLhHrTF2s-cwNN8s8KXI', 'bearer TL39jYgTDTAfnrg7gApShGzUUp31ff4F'],
@@ -332,6 +345,7 @@ const ASSIGNMENTS: Rule[] = [
       '{\\"password\\":\\"' + 'hunter2!x\\"}',
       'jdbc:postgresql://db/app?user=app&password=' + 'N66rNlb3uT5A&ssl=true',
       'mysql.pwd := ' + 'Sup3rS3cret',
+      'db password is "' + 'MWBEzrkThX$Aa91dxX"',
     ],
     negatives: [
       'password=******',
@@ -342,6 +356,11 @@ const ASSIGNMENTS: Rule[] = [
       'PWD=/home/user',
       'password: test',
       'password reset requested',
+      "Access denied for user 'app'@'10.0.3.17' (using password: YES)",
+      'DB_PASSWORD=${DB_PASSWORD:?must be set}',
+      'password: !vault |',
+      'password is required',
+      'password is "required"',
     ],
   },
   {

@@ -1,7 +1,8 @@
 /**
  * Provider-specific secret rules for SaaS APIs: chat and webhooks, messaging and email,
  * payments, AI, observability and developer tools. Cloud providers and generic
- * credential shapes live in rules-cloud.ts and rules-generic.ts.
+ * credential shapes live in rules-cloud.ts and rules-generic.ts (which also hold the
+ * Airtable, Linear, Notion and Postman rules; they are not repeated here).
  *
  * How these rules are built (and why):
  * - Token formats with a fixed prefix (xoxb-, sk_live_, glsa_ ...) match on the prefix
@@ -23,9 +24,9 @@
  * tokens (pk.eyJ...), Sentry DSNs that carry only the public key, New Relic browser
  * keys (NRJS-), Datadog RUM client tokens (pub...), Adyen client keys, Algolia
  * search-only keys, Square application ids (sq0idp-), Mailgun public validation keys
- * (pubkey-) and Twilio Account SIDs (AC + 32 hex, an account id). Each appears as a
- * negative of the nearest rule. Positives are fake values in each provider's documented
- * format; none is a live credential.
+ * (pubkey-), LaunchDarkly mobile keys (mob-) and Twilio Account SIDs (AC + 32 hex, an
+ * account id). Each appears as a negative of the nearest rule. Positives are fake values
+ * in each provider's documented format; none is a live credential.
  */
 
 import type { Rule } from './rule.js';
@@ -1241,17 +1242,6 @@ export const SAAS_RULES: readonly Rule[] = [
     negatives: ['launchdarkly_client_side_id=18c2bdc17d7817b09a6fcd4e', 'request_id=api-478fa0ce-1e4b-46e9-ae8d-168efa351733'],
   },
   {
-    id: 'linear-api-key',
-    description: 'Linear personal API key (lin_api_)',
-    class: 'secret',
-    keywords: ['lin_api_'],
-    pattern: /(?<![A-Za-z0-9_])(?<secret>lin_api_[A-Za-z0-9]{40})(?![A-Za-z0-9_])/g,
-    validate: looksRandom,
-    minEntropy: 4,
-    positives: ['LINEAR_API_KEY=lin_api_c0objSvMh79O5t0a1g5asF6bSkbULmrxooJQ8zPc'],
-    negatives: ['lin_api_5HYBtMLyiNfxxkwe576L', 'lin_api_key_name'],
-  },
-  {
     id: 'mapbox-secret-token',
     description: 'Mapbox secret access token (sk.eyJ...); public pk. tokens are not flagged',
     class: 'secret',
@@ -1277,39 +1267,6 @@ export const SAAS_RULES: readonly Rule[] = [
     negatives: ['MATTERMOST_URL=https://chat.example.com', 'MATTERMOST_TOKEN=xxtjtvjghp6chaz049m8'],
   },
   {
-    id: 'notion-integration-token',
-    description: 'Notion integration token (ntn_)',
-    class: 'secret',
-    keywords: ['ntn_'],
-    pattern: /(?<![A-Za-z0-9_])(?<secret>ntn_[0-9]{11}[A-Za-z0-9]{35})(?![A-Za-z0-9_])/g,
-    validate: looksRandom,
-    minEntropy: 4,
-    positives: ['NOTION_TOKEN=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'],
-    negatives: ['ntn_GHx8BT1AV0n6QJv3vctk', 'ntn_abcdefghijkFW8PDRohQLlnk207cOaZJTjQPLSF3YhX3dN'],
-  },
-  {
-    id: 'notion-legacy-token',
-    description: 'Notion legacy integration secret (secret_ + 43) after a notion key name',
-    class: 'secret',
-    keywords: ['notion'],
-    pattern: ctx(String.raw`notion[\w.-]{0,20}?(?:token|key|secret)`, String.raw`secret_[A-Za-z0-9]{43}(?![A-Za-z0-9])`),
-    validate: looksRandom,
-    minEntropy: 4,
-    positives: ['NOTION_API_KEY=secret_HUdODInTV8URLkBi8GpKfxzlilmNEbnYSiAI7gBJ8AH'],
-    negatives: ['NOTION_API_KEY=secret_XJHmR0gk0c8Hdc4RixAj', 'NOTION_DATABASE_ID=f9e2ae3993c57bba19df3c1c142a5f6b'],
-  },
-  {
-    id: 'airtable-pat',
-    description: 'Airtable personal access token (pat<14>.<64 hex>)',
-    class: 'secret',
-    keywords: ['pat'],
-    pattern: /(?<![A-Za-z0-9_])(?<secret>pat[A-Za-z0-9]{14}\.[0-9a-f]{64})(?![A-Za-z0-9_])/g,
-    validate: looksRandom,
-    minEntropy: 3.5,
-    positives: ['AIRTABLE_TOKEN=patcuoSZVgdk7RZFY.20ba4351ea4b401713e7cf7c1fd575c58746a96f56d7eab7562877bd87369cdb'],
-    negatives: ['patkwN83neS1EaT28.85d3815d28afafa4ae5488d0d8b450dcc02f3e42', 'path.d0a5d8d087c6d628b8ad7956cfddccf0a47fd91626ab0d4e222409e40eabbb9e', 'patternYn5RHvW.1b89a0774a82e140389292a75a3f4066011bd124ae700c36adeab1d51d6ee201x'],
-  },
-  {
     id: 'planetscale-token',
     description: 'PlanetScale service or OAuth token (pscale_tkn_ / pscale_oauth_)',
     class: 'secret',
@@ -1330,17 +1287,6 @@ export const SAAS_RULES: readonly Rule[] = [
     minEntropy: 4,
     positives: ['mysql://user:pscale_pw_9oJ99VCNZDvxeCUaFDxMjcY-qHuqvFz8yKVw6XeLROV@aws.connect.psdb.cloud/app?sslaccept=strict'],
     negatives: ['pscale_pw__ErGlPrX9v-zvqUh', 'pscale_pw_<password>'],
-  },
-  {
-    id: 'postman-api-key',
-    description: 'Postman API key (PMAK-<24 hex>-<34 hex>)',
-    class: 'secret',
-    keywords: ['pmak-'],
-    pattern: /(?<![A-Za-z0-9_-])(?<secret>PMAK-[0-9a-f]{24}-[0-9a-f]{34})(?![A-Za-z0-9_-])/g,
-    validate: looksRandom,
-    minEntropy: 3,
-    positives: ['X-Api-Key: PMAK-0465392902d78c44d17c9a16-cfdd1977670f6cce0151c8c08e276f3c58'],
-    negatives: ['PMAK-40dc637bfc092131eb5640e5', 'PMAK-ad63a01f6c0911946dc8008e-ae22d0f85c66d934ffda'],
   },
   {
     id: 'pulumi-access-token',

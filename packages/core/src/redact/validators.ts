@@ -234,5 +234,11 @@ export function isPlaceholder(value: string): boolean {
   if (/^(.)\1*$/su.test(v)) return true;
   if (/^[*•x#.?_-]+$/u.test(v) || /[*•]{3}/u.test(v)) return true;
   if (/^(?:your|my|insert|enter|replace|put)[_ -]/.test(v)) return true; // 'YOUR_API_KEY', 'my-secret'
+  // A YAML tag stands where the value will be filled in (Ansible !vault, CloudFormation !Ref).
+  if (/^!(?:vault|ref|sub|getatt|importvalue|join|env|include|secret)\b/.test(v)) return true;
+  // An opening '${' or '{{' is a reference even when the scan cut it short ('${PW:?must').
+  if (v.startsWith('${') || v.startsWith('{{')) return true;
+  // '?' is a SQL bind parameter ("password = ?") or the message of a shell "${PW:?unset}".
+  if (v.startsWith('?')) return true;
   return /^(?:\$\{[^}]*\}|\$\(?[a-z_][a-z0-9_]*\)?|\{\{.*\}\}|\{[a-z_][a-z0-9_.]*\}|%[sdv]|%\([a-z_]+\)s|<[^>]*>|\[[^\]]*\]|:[a-z_][a-z0-9_]*|@[a-z_][a-z0-9_]*|(?:process\.env|os\.environ|env|getenv|secrets|vars)\b.*)$/.test(v);
 }

@@ -221,18 +221,9 @@ export class Walker {
 
   /** Replaces each match and records a finding for it; text past `cut` is dropped. */
   private apply(s: string, matches: readonly ScanMatch[] | null, metas: readonly RuleMeta[], where: 'value' | 'key', cut: number): string {
-    if (matches === null) return cut >= s.length ? s : s.slice(0, cut);
-    let out = '';
-    let pos = 0;
-    for (const m of matches) {
-      if (m.start >= cut) break;
-      const meta = metas[m.rule]!;
-      out += s.slice(pos, m.start) + this.plan.applier.replace(meta.action, meta.id, meta.class, s.slice(m.start, m.end));
-      pos = m.end; // a match that crosses the cut is replaced whole: no half secret survives
-      this.record(meta, where);
-    }
-    if (pos < cut) out += s.slice(pos, Math.min(cut, s.length));
-    return out;
+    const r = rewriteSpans(s, matches, metas, cut, this.plan.applier);
+    if (r.hits !== null) for (const h of r.hits) this.record(h, where);
+    return r.text;
   }
 
   // ---- objects ------------------------------------------------------------------------
@@ -477,28 +468,14 @@ export class Walker {
     if (sc === null || k.length < sc.minLength) return null;
     let ks = this.keyCache.get(k);
     if (ks !== undefined) return ks;
-    const hits: RuleMeta[] = [];
-    let text = k;
-    let remove = false;
     const cap = this.plan.maxStringLength;
-    const src = k.length > cap ? k.slice(0, cap + SCAN_MARGIN) : k;
-    const matches = sc.scan(src);
-    if (matches !== null) {
-      let out = '';
-      let pos = 0;
-      for (const m of matches) {
-        if (m.start >= cap) break;
-        const meta = this.plan.scanRules[m.rule]!;
-        hits.push(meta);
-        if (meta.action === 'remove') remove = true;
-        out += src.slice(pos, m.start) + this.plan.applier.replace(meta.action, meta.id, meta.class, src.slice(m.start, m.end));
-        pos = m.end;
-      }
-      if (pos < cap) out += src.slice(pos, Math.min(cap, src.length));
-      text = out;
-    }
-    if (k.length > cap) text += `[TRUNCATED:${k.length}]`;
-    ks = { out: text, hits: hits.length > 0 ? hits : null, remove };
+    const long = k.length > cap;
+    const src = long ? k.slice(0, cap + SCAN_MARGIN) : k;
+    const r = rewriteSpans(src, sc.scan(src), this.plan.scanRules, long ? cap : src.length, this.plan.applier);
+    const text = long ? `${r.text}[TRUNCATED:${k.length}]` : r.text;
+    // A secret key under the remove action takes its property with it.
+    const remove = r.hits !== null && r.hits.some((h) => h.action === 'remove');
+    ks = { out: text, hits: r.hits, remove };
     if (k.length <= KEY_CACHE_MAX_LENGTH) {
       if (this.keyCache.size >= KEY_CACHE_LIMIT) this.keyCache.clear();
       this.keyCache.set(k, ks);
@@ -558,6 +535,33 @@ export function wellFormed(s: string): string {
     return ws.isWellFormed() ? s : ws.toWellFormed();
   }
   return s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
+/**
+ * Replaces each match in `s` by its action's text and drops everything from `cut` on. A
+ * match that starts before the cut but crosses it is replaced whole: no half secret is
+ * ever left at the end of a cut string.
+ */
+function rewriteSpans(
+  s: string,
+  matches: readonly ScanMatch[] | null,
+  metas: readonly RuleMeta[],
+  cut: number,
+  applier: ActionApplier,
+): { text: string; hits: RuleMeta[] | null } {
+  if (matches === null) return { text: cut >= s.length ? s : s.slice(0, cut), hits: null };
+  let out = '';
+  let pos = 0;
+  const hits: RuleMeta[] = [];
+  for (const m of matches) {
+    if (m.start >= cut) break;
+    const meta = metas[m.rule]!;
+    out += s.slice(pos, m.start) + applier.replace(meta.action, meta.id, meta.class, s.slice(m.start, m.end));
+    pos = m.end;
+    hits.push(meta);
+  }
+  if (pos < cut) out += s.slice(pos, Math.min(cut, s.length));
+  return { text: out, hits: hits.length > 0 ? hits : null };
 }
 
 function isContainer(v: unknown): boolean {
