@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   // delivery
   LOGSEAL_ERR_SPOOL_LOCKED: 'Another live process holds the spool directory.',
   LOGSEAL_ERR_SPOOL_IO: 'The disk spool could not be read or written.',
+  LOGSEAL_ERR_PIPELINE_CLOSED: 'write() after close(): the stream was sealed final.',
   // verification input
   LOGSEAL_ERR_VERIFY_INPUT: 'The verifier source is not an iterable of records, seals or NDJSON lines.',
   // redaction

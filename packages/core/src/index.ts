@@ -29,3 +29,13 @@ export type { Preset, PresetName, PolicyClass, KeyEntry, PathEntry } from './red
 export type { Action } from './redact/actions.js';
 export type { Finding as RedactionFinding } from './redact/walker.js';
 export { ALL_RULES, ruleById } from './redact/catalogue.js';
+export { createEncoder, ENCODER_FORMATS, clickhouseCreateTable } from './delivery/encoders/index.js';
+export type { EncoderFormat, EncoderOptionsMap, ElasticsearchOptions, LokiOptions, SplunkOptions, DatadogOptions, OtlpOptions, ClickhouseOptions, OtlpItemOutcome } from './delivery/encoders/index.js';
+export { decodeExport, sortExport } from './delivery/export-readers.js';
+export type { Encoder, EncodedRequest, OutBatch, ItemRef, ItemOutcome } from './delivery/types.js';
+export { HttpSender } from './delivery/http-sender.js';
+export type { HttpSenderOptions, HttpAuth, HttpTlsOptions, SendResult, SendOk, SendRetryable, SendFatal } from './delivery/http-sender.js';
+export { RetryPolicy, SinkHealth, DEFAULT_RETRY_STATUSES } from './delivery/retry-policy.js';
+export type { RetryPolicyOptions, SinkHealthOptions, RetryState, RetryDecision, AttemptOutcome } from './delivery/retry-policy.js';
+export { DeadLetterFile, readDeadLetters } from './delivery/dead-letter.js';
+export type { DeadLetterEntry, DeadLetterInput, DeadLetterOptions } from './delivery/dead-letter.js';

@@ -11,6 +11,7 @@ import { canonicalize } from '../src/integrity/canonical-json.js';
 import { sealHash, sealPayload } from '../src/integrity/seal.js';
 import { verify } from '../src/integrity/verifier.js';
 import type { RecordEnvelope, Seal } from '../src/integrity/types.js';
+import type { KeyringEntry } from '../src/integrity/keyring.js';
 import type { EncodedRequest, ItemRef, OutBatch } from '../src/delivery/types.js';
 import { clickhouseCreateTable, createEncoder, ENCODER_FORMATS, type EncoderFormat } from '../src/delivery/encoders/index.js';
 import { decodeExport, sortExport } from '../src/delivery/export-readers.js';
@@ -27,11 +28,11 @@ function defaultBody(i: number): unknown {
 
 interface Built {
   batches: OutBatch[];
-  keyring: { kid: string; publicKey: string; macKey: string }[];
+  keyring: KeyringEntry[];
 }
 
-/** sizes: records per batch (0 = heartbeat); batch 1 also gets a gap record; the last seal is final. */
-function build(sizes: number[], bodyOf: (i: number) => unknown = defaultBody): Built {
+/** sizes: records per batch (0 = heartbeat); with `gap`, record 1 of batch 1 is a gap record; the last seal is final. */
+function build(sizes: number[], bodyOf: (i: number) => unknown = defaultBody, gap = true): Built {
   const keys = testKeys();
   let t = T0;
   const sealer = new StreamSealer({ signingKey: keys.privateKey, macKey: keys.macKey, clock: () => t++, stateStore: new MemoryStateStore(), service: 'enc-test' });
@@ -41,7 +42,7 @@ function build(sizes: number[], bodyOf: (i: number) => unknown = defaultBody): B
     const records: RecordEnvelope[] = [];
     const recordJson: string[] = [];
     for (let k = 0; k < size; k++) {
-      const r = b === 1 && k === 1 ? sealer.appendGap({ dropped: 3, reason: 'overflow', tsMin: T0, tsMax: T0 + 1 }) : sealer.append(bodyOf(i++));
+      const r = gap && b === 1 && k === 1 ? sealer.appendGap({ dropped: 3, reason: 'overflow', tsMin: T0, tsMax: T0 + 1 }) : sealer.append(bodyOf(i++));
       records.push(r.envelope);
       recordJson.push(r.json);
     }
@@ -49,7 +50,7 @@ function build(sizes: number[], bodyOf: (i: number) => unknown = defaultBody): B
     const bytes = recordJson.reduce((a, l) => a + l.length, s.json.length);
     batches.push({ sid: sealer.sid, batch: s.seal.batch, records, recordJson, seal: s.seal, sealJson: s.json, bytes });
   });
-  return { batches, keyring: [{ kid: keys.kid, publicKey: keys.publicKey as string, macKey: keys.macKey as string }] };
+  return { batches, keyring: [{ kid: keys.kid, publicKey: keys.publicKey, macKey: keys.macKey }] };
 }
 
 const OPTIONS: Record<EncoderFormat, object> = {
@@ -74,8 +75,10 @@ function exported(format: EncoderFormat, req: EncodedRequest): unknown[] {
       return lines(req.body);
     case 'json':
       return JSON.parse(req.body) as unknown[];
-    case 'elasticsearch': // search hits
-      return lines(req.body).filter((_, i) => i % 2 === 1).map((src, i) => ({ _index: 'logs-app', _id: String(i), _source: JSON.parse(src) }));
+    case 'elasticsearch': { // search hits: the action's _index and _id, the source line as _source
+      const ls = lines(req.body).map((l) => JSON.parse(l) as Obj);
+      return ls.filter((_, i) => i % 2 === 1).map((_source, i) => ({ ...ls[2 * i]!.create, _source }));
+    }
     case 'loki': // [ns, line] pairs, as query_range returns them
       return (JSON.parse(req.body) as Obj).streams.flatMap((s: Obj) => s.values);
     case 'splunk': // the HEC event objects
@@ -139,6 +142,7 @@ describe('createEncoder: formats and options', () => {
       ['datadog', { maxEntries: 1001 }, /"datadog.maxEntries" must be an integer from 1 to 1000/],
       ['datadog', { maxBytes: 5_000_001 }, /"datadog.maxBytes" must be an integer from 1024 to 5000000/],
       ['otlp', { resource: { 'a b': 'x' } }, /"otlp.resource"/],
+      ['otlp', { resource: { 'service.name': 'x' } }, /"otlp.resource" must be without 'service.name'/],
       ['clickhouse', { table: 'logs; DROP TABLE users' }, /"clickhouse.table" must be an identifier/],
       ['clickhouse', { table: 'a.b.c' }, /"clickhouse.table"/],
       ['clickhouse', { table: '`x`' }, /"clickhouse.table"/],
@@ -446,5 +450,131 @@ describe('readItems: per-item outcomes', () => {
     for (const f of ['logseal', 'ndjson', 'json', 'loki', 'splunk', 'datadog', 'clickhouse'] as const) {
       expect(createEncoder(f, OPTIONS[f] as never).readItems, f).toBeUndefined();
     }
+  });
+});
+
+describe('round trip: export readers + verify()', () => {
+  // heartbeat (count 0) batches and a final seal; two streams interleaved below
+  const a = build([7, 5, 0, 0, 3, 1], defaultBody, false);
+  const keys = a.keyring;
+
+  it('every item of every format decodes to the exact record or seal, and the export verifies clean', async () => {
+    for (const f of ENCODER_FORMATS) {
+      const enc = createEncoder(f, OPTIONS[f] as never);
+      const decoded: (RecordEnvelope | Seal)[] = [];
+      for (const b of a.batches) {
+        const items = enc.encode(b).flatMap((r) => exported(f, r));
+        const back = items.map((it) => decodeExport(f, it));
+        expect(back, f).toStrictEqual(expectedItems(b));
+        // the text form of each item decodes the same (what a file export holds)
+        if (f !== 'loki') expect(items.map((it) => decodeExport(f, typeof it === 'string' ? it : JSON.stringify(it))), f).toStrictEqual(back);
+        decoded.push(...back);
+      }
+      const rep = await verify(decoded, { keys, requireFinal: true });
+      expect(rep.findings, f).toEqual([]);
+      expect(rep.ok, f).toBe(true);
+      expect(rep.records, f).toEqual({ total: 16, valid: 16 });
+      expect(rep.seals, f).toEqual({ total: 6, valid: 6 });
+    }
+  });
+
+  it('a gap record round-trips too: the only finding is the producer drop it records', async () => {
+    const g = build([2, 3, 1]);
+    expect(g.batches[1]!.records[1]!.kind).toBe('gap');
+    for (const f of ENCODER_FORMATS) {
+      const enc = createEncoder(f, OPTIONS[f] as never);
+      const decoded = g.batches.flatMap((b) => enc.encode(b).flatMap((r) => exported(f, r)).map((it) => decodeExport(f, it)));
+      expect(decoded, f).toStrictEqual(g.batches.flatMap(expectedItems));
+      const rep = await verify(decoded, { keys: g.keyring, requireFinal: true });
+      expect(rep.ok, f).toBe(true);
+      expect(rep.findings.map((x) => [x.code, x.seq]), f).toEqual([['PRODUCER_DROPPED', 3]]);
+    }
+  });
+
+  it('decoded items keep their canonical form byte for byte', () => {
+    for (const f of ENCODER_FORMATS) {
+      const b = a.batches[1]!;
+      const items = createEncoder(f, OPTIONS[f] as never).encode(b).flatMap((r) => exported(f, r));
+      expect(items.map((it) => canonicalize(decodeExport(f, it))), f).toEqual([...b.recordJson, b.sealJson]);
+    }
+  });
+
+  it('a changed item still decodes, and the verifier names the change', async () => {
+    const enc = createEncoder('elasticsearch', OPTIONS.elasticsearch as never);
+    const hits = a.batches.flatMap((b) => enc.encode(b).flatMap((r) => exported('elasticsearch', r))) as Obj[];
+    const tampered = hits.map((h, i) => (i === 2 ? { ...h, _source: { ...h._source, body: { ...h._source.body, msg: 'edited' } } } : h));
+    const rep = await verify(tampered.map((h) => decodeExport('elasticsearch', h)), { keys, requireFinal: true });
+    expect(rep.ok).toBe(false);
+    expect(rep.findings.map((x) => [x.code, x.seq])).toContainEqual(['RECORD_MODIFIED', 2]);
+  });
+
+  it('sortExport restores the verifier order of a shuffled, duplicated, two-stream export', async () => {
+    const c = build([4, 0, 2], defaultBody, false);
+    const loki = createEncoder('loki');
+    const pairs = [...a.batches, ...c.batches].flatMap((b) => loki.encode(b).flatMap((r) => exported('loki', r))) as [string, string][];
+    // Loki returns newest first (direction=backward); at-least-once left two items twice
+    const answer = [...pairs].reverse();
+    answer.splice(3, 0, pairs[5]!);
+    answer.push(pairs[0]!);
+    const decoded = answer.map((p) => decodeExport('loki', p));
+    const unsorted = await verify(decoded, { keys, requireFinal: true });
+    expect(unsorted.ok).toBe(false);
+    const sorted = sortExport(decoded);
+    expect(sorted).toHaveLength(pairs.length);
+    const rep = await verify(sorted, { keys, requireFinal: true });
+    expect(rep.findings).toEqual([]);
+    // streams in order of first appearance (the reversed answer starts with stream c)
+    expect(rep.streams.map((s) => s.sid)).toEqual([c.batches[0]!.sid, a.batches[0]!.sid]);
+    expect(rep.records.total).toBe(16 + 6);
+    // without dedupe the duplicates stay, and the verifier reports them
+    const dup = await verify(sortExport(decoded, { dedupe: false }), { keys, requireFinal: true });
+    expect(dup.ok).toBe(false);
+  });
+
+  it('datadog: an event from the Logs Search API, its JSON message parsed into attributes, rebuilds exactly', () => {
+    const b = a.batches[1]!;
+    for (const item of expectedItems(b)) {
+      const event = { id: 'AQAAAYx', type: 'log', attributes: { service: 'api', host: 'web-1', status: 'info', tags: ['env:test'], timestamp: '2023-11-14T22:13:20.123Z', message: '', attributes: { ...item, service: 'api', hostname: 'web-1' } } };
+      expect(decodeExport('datadog', event)).toStrictEqual(item);
+      const withMessage = { attributes: { message: canonicalize(item), attributes: {} } };
+      expect(decodeExport('datadog', withMessage)).toStrictEqual(item);
+    }
+  });
+
+  it('readers accept the other shapes a sink hands back', () => {
+    const b = a.batches[0]!;
+    const r0 = b.records[0]!;
+    const line = b.recordJson[0]!;
+    expect(decodeExport('loki', line)).toStrictEqual(r0);
+    expect(decodeExport('loki', { line })).toStrictEqual(r0);
+    expect(decodeExport('clickhouse', line)).toStrictEqual(r0);
+    expect(decodeExport('otlp', line)).toStrictEqual(r0);
+    expect(decodeExport('splunk', line)).toStrictEqual(r0); // Splunk's _raw
+    expect(decodeExport('elasticsearch', { '@timestamp': 'x', ...r0 })).toStrictEqual(r0); // a bare _source
+    expect(decodeExport('json', r0)).toBe(r0);
+  });
+
+  it('readers never mutate what they are given', () => {
+    const b = a.batches[0]!;
+    const hit = Object.freeze({ _id: 'x', _source: Object.freeze({ '@timestamp': '2023-11-14T22:13:20.123Z', ...b.records[0]! }) });
+    expect(decodeExport('elasticsearch', hit)).toStrictEqual(b.records[0]);
+    expect(hit._source['@timestamp']).toBe('2023-11-14T22:13:20.123Z');
+  });
+
+  it('an item that holds no LogSeal record or seal is a coded error; an unknown format too', () => {
+    for (const [f, item] of [
+      ['ndjson', 'not json'],
+      ['json', { hello: 1 }],
+      ['elasticsearch', { _source: { '@timestamp': 'x', message: 'plain log' } }],
+      ['loki', ['1700000000000000000', 'plain text line']],
+      ['loki', 42],
+      ['splunk', { time: 1, event: 'plain' }],
+      ['datadog', { message: 'plain' }],
+      ['otlp', { body: { stringValue: '{"a":1}' } }],
+      ['clickhouse', { line: '[]' }],
+    ] as const) {
+      expect(code(() => decodeExport(f, item)), f).toMatch(new RegExp(`^LOGSEAL_ERR_EXPORT_FORMAT: ${f}: `));
+    }
+    expect(code(() => decodeExport('kafka', '{}'))).toMatch(/^LOGSEAL_ERR_INVALID_OPTION: option "format"/);
   });
 });

@@ -91,7 +91,10 @@ export interface SendRetryable extends SendBase {
   kind: 'retryable';
   cause: 'status' | 'network' | 'timeout' | 'protocol' | 'closed';
   status?: number;
-  /** Error code from Node or undici (ECONNREFUSED, UND_ERR_SOCKET, HPE_INVALID_CONSTANT...), or REQUEST_TIMEOUT. */
+  /**
+   * Error code from Node or undici (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET, UND_ERR_CONNECT_TIMEOUT,
+   * HPE_*, or UND_ERR_HTTP_PARSER for bytes that are not HTTP at all), or REQUEST_TIMEOUT (requestTimeoutMs).
+   */
   code?: string;
   reason: string;
   retryAfterMs?: number;
@@ -233,8 +236,10 @@ function posInt(name: string, v: unknown, dflt: number, min = 1): number {
 function errorCode(err: unknown): string | undefined {
   let e: unknown = err;
   for (let i = 0; i < 4 && e !== null && typeof e === 'object'; i++) {
-    const o = e as { code?: unknown; cause?: unknown; errors?: unknown };
+    const o = e as { code?: unknown; cause?: unknown; errors?: unknown; name?: unknown };
     if (typeof o.code === 'string' && o.code !== 'UND_ERR') return o.code;
+    // undici's parser error has no code when llhttp names none (e.g. no "HTTP/" at all).
+    if (o.name === 'HTTPParserError') return 'UND_ERR_HTTP_PARSER';
     e = Array.isArray(o.errors) && o.errors.length > 0 ? o.errors[0] : o.cause;
   }
   return undefined;
@@ -454,7 +459,7 @@ export function classifyError(err: unknown, bytesSent = 0): SendRetryable | Send
   const r: SendRetryable = {
     kind: 'retryable',
     cause: code === undefined ? 'network'
-      : code.startsWith('HPE_') || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_HEADERS_OVERFLOW' ? 'protocol'
+      : code.startsWith('HPE_') || code === 'UND_ERR_HTTP_PARSER' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_HEADERS_OVERFLOW' ? 'protocol'
         : /TIMEOUT|ETIMEDOUT/.test(code) ? 'timeout'
           : code === 'UND_ERR_CLOSED' || code === 'UND_ERR_DESTROYED' ? 'closed'
             : 'network',

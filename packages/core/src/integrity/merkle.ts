@@ -188,7 +188,7 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function half(x: number): number {
-  return x >> 1;
+  return Math.floor(x / 2);
 }
 
 function lsb(x: number): boolean {

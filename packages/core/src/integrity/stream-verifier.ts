@@ -196,7 +196,7 @@ export class StreamVerifier {
   /** End of input: what is still open is reported. */
   end(opts: { requireFinal: boolean; now?: number; maxSealAgeMs?: number }): void {
     for (const m of this.#missing) {
-      const declared = this.#declared.find((d) => d.from <= m.from && m.to <= d.to);
+      const declared = coveredBy(this.#declared, m.from, m.to);
       if (declared === undefined) {
         this.#emit('BATCH_MISSING', `batch ${m.batches} is missing (seq ${m.from}..${m.to})`, { batch: m.batch, seq: m.from, seqTo: m.to, line: m.line });
       } else {
@@ -369,6 +369,18 @@ export class StreamVerifier {
     }
     return n;
   }
+}
+
+/** The declaration(s) whose union covers [from, to] (consecutive dropped batches are declared one by one), or undefined. */
+function coveredBy(declared: readonly { from: number; to: number; reason: string }[], from: number, to: number): { reason: string } | undefined {
+  const parts = declared.filter((d) => d.to >= from && d.from <= to).sort((a, b) => a.from - b.from);
+  let next = from;
+  for (const d of parts) {
+    if (d.from > next) return undefined;
+    next = Math.max(next, d.to + 1);
+    if (next > to) return parts[0];
+  }
+  return undefined;
 }
 
 /** The genuine record among several with one seq: it links back, hashes right, and is named by its successor. */

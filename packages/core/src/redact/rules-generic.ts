@@ -368,7 +368,8 @@ const ASSIGNMENTS: Rule[] = [
     description: 'A secret assigned in text: secret:, client_secret=, "jwtSecret": "...", SECRET_KEY_BASE=',
     class: 'secret',
     keywords: ['secret'],
-    pattern: assignment(String.raw`secret(?:[_.-]?(?:access[_.-]?key|key[_.-]?base|key|token|value))?`, value(8, 1024, true)),
+    // (?<!:) keeps ARNs out: in arn:aws:secretsmanager:...:secret:name, 'secret' is a resource type.
+    pattern: assignment(String.raw`(?<!:)secret(?:[_.-]?(?:access[_.-]?key|key[_.-]?base|key|token|value))?`, value(8, 1024, true)),
     validate: notPlaceholder,
     minEntropy: 3,
     positives: [
@@ -377,7 +378,15 @@ const ASSIGNMENTS: Rule[] = [
       'SECRET_KEY_BASE: ' + 'N66rNlb3uT5AiCJiPgsVxZTUYbJm9OMa',
       'webhook secret -> ' + 'whsec_NaNQQSzge8wWpqkSY0CczDk7',
     ],
-    negatives: ['secret: undefined', 'secret_name: db-credentials', 'secrets: 3', 'secret: aaaaaaaaaaaa', 'secret=true', 'client_secret: ${CLIENT_SECRET}'],
+    negatives: [
+      'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db/password-AbCdEf',
+      'secret: undefined',
+      'secret_name: db-credentials',
+      'secrets: 3',
+      'secret: aaaaaaaaaaaa',
+      'secret=true',
+      'client_secret: ${CLIENT_SECRET}',
+    ],
   },
   {
     id: 'token-assignment',

@@ -26,7 +26,7 @@
  * dead-letter file keeps (never lost silently), at the cost of also keeping M - N that
  * did arrive.
  */
-import { rejectUnknownOptions } from '../../errors.js';
+import { invalidOption, rejectUnknownOptions } from '../../errors.js';
 import type { RecordEnvelope, Seal } from '../../integrity/types.js';
 import type { EncodedRequest, Encoder, ItemOutcome, ItemRef, OutBatch } from '../types.js';
 import { asEnvelope, asOptions, isObject, msToNs, optString, optStringMap, selectItems, tryParse, type Selected } from './common.js';
@@ -110,7 +110,8 @@ export function createOtlpEncoder(options?: unknown): Encoder {
   rejectUnknownOptions('otlp', o, OPTIONS);
   const serviceName = optString(o, 'otlp', 'serviceName') ?? 'unknown_service';
   const extra = optStringMap(o, 'otlp', 'resource', ATTR_KEY, 128) ?? {};
-  const resource = { attributes: [str('service.name', serviceName), ...Object.entries(extra).filter(([k]) => k !== 'service.name').map(([k, v]) => str(k, v))] };
+  if ('service.name' in extra) invalidOption('otlp.resource', "without 'service.name' (set it with otlp.serviceName)");
+  const resource = { attributes: [str('service.name', serviceName), ...Object.entries(extra).map(([k, v]) => str(k, v))] };
 
   function encode(batch: OutBatch, only?: readonly ItemRef[]): EncodedRequest[] {
     const items = selectItems(batch, only);

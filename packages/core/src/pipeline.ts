@@ -1,0 +1,455 @@
+/**
+ * createPipeline(): redact -> chain -> batch -> seal -> encode -> deliver (issue 4). The pino
+ * and winston adapters are thin wrappers around this; everything both need lives here.
+ *
+ * Never lose a record silently: memory is capped (block / drop-newest / drop-oldest), every
+ * drop is counted and written into the signed chain as a gap record, an optional disk spool
+ * makes delivery at-least-once across crashes, flush() waits for the sink's acknowledgement,
+ * and close() seals `final` and resolves within closeTimeoutMs.
+ */
+import * as diagnostics_channel from 'node:diagnostics_channel';
+import { LogSealError } from './errors.js';
+import { FileStateStore, stateAfterSeal } from './integrity/chain-state.js';
+import { nextEpochKey } from './integrity/forward-mac.js';
+import { loadMacKey } from './integrity/keys.js';
+import type { ChainedRecord } from './integrity/record-chain.js';
+import { sealHash, sealPayload } from './integrity/seal.js';
+import { canonicalize } from './integrity/canonical-json.js';
+import { StreamSealer } from './integrity/stream-sealer.js';
+import type { GapBody } from './integrity/types.js';
+import { createRedactor, type Redactor } from './redact/redactor.js';
+import { DeadLetterFile } from './delivery/dead-letter.js';
+import { Deliverer, type DeliveryStats, type QueuedBatch } from './delivery/deliverer.js';
+import { createEncoder } from './delivery/encoders/index.js';
+import { HttpSender } from './delivery/http-sender.js';
+import { type PipelineOptions, type ResolvedPipelineOptions, resolvePipelineOptions } from './delivery/pipeline-options.js';
+import { RetryPolicy, SinkHealth } from './delivery/retry-policy.js';
+import { Spool, type SpooledBatch } from './delivery/spool.js';
+import type { OutBatch } from './delivery/types.js';
+
+export const DROP_CHANNEL = 'logseal:drop';
+const dropChannel = diagnostics_channel.channel(DROP_CHANNEL);
+
+export interface PipelineStats extends DeliveryStats {
+  recordsIn: number;
+  /** Records in which at least one value was redacted. */
+  recordsRedacted: number;
+  /** Values redacted, all records. */
+  redactions: number;
+  recordsDropped: number;
+  gapRecords: number;
+  batchesSealed: number;
+  heartbeats: number;
+  /** Batches written to the disk spool. */
+  batchesSpooled: number;
+  /** Records neither delivered nor spooled when close() gave up (no spool). */
+  recordsLost: number;
+  memoryBytes: number;
+  peakMemoryBytes: number;
+  queuedBatches: number;
+  spoolBytes: number;
+  sinkDown: boolean;
+  sid: string;
+}
+
+export interface CloseResult {
+  /** Everything was acknowledged by the sink (or dead-lettered) before the timeout. */
+  delivered: boolean;
+  /** Batches left in the spool for the next start. */
+  spooledBatches: number;
+  /** Records lost (undelivered, no spool). */
+  lostRecords: number;
+}
+
+export interface Pipeline {
+  /** Accepts one log object. Returns false when the memory (or spool) cap is reached under 'block': wait for drained(). */
+  write(record: unknown): boolean;
+  /** write(), waiting for capacity first under 'block'. */
+  writeAsync(record: unknown): Promise<void>;
+  /** Resolves when the pipeline is below its caps again. */
+  drained(): Promise<void>;
+  /** Seals what is open and resolves when everything written so far is acknowledged (or spooled while the sink is down). */
+  flush(): Promise<void>;
+  /** Flushes, seals `final`, and resolves within closeTimeoutMs. Idempotent. */
+  close(): Promise<CloseResult>;
+  stats(): PipelineStats;
+  readonly sid: string;
+}
+
+/** Builds a pipeline; options are validated and the spool recovered before it returns. */
+export function createPipeline(options: PipelineOptions): Pipeline {
+  return new LogSealPipeline(resolvePipelineOptions(options));
+}
+
+/** Timestamp of a log object: pino's `time` (ms), a `timestamp` (ISO or ms, as winston writes it), else the clock. */
+function recordTime(obj: unknown, clock: () => number): number {
+  if (typeof obj === 'object' && obj !== null) {
+    const o = obj as { time?: unknown; timestamp?: unknown };
+    for (const t of [o.time, o.timestamp]) {
+      if (typeof t === 'number' && Number.isSafeInteger(t) && t >= 0) return t;
+      if (typeof t === 'string' && t.length <= 40) {
+        const ms = Date.parse(t);
+        if (Number.isSafeInteger(ms) && ms >= 0) return ms;
+      }
+    }
+  }
+  return clock();
+}
+
+function outOf(sid: string, recs: ChainedRecord[], sealJson: string, seal: OutBatch['seal']): OutBatch {
+  let bytes = sealJson.length;
+  for (const r of recs) bytes += r.json.length;
+  return { sid, batch: seal.batch, records: recs.map((r) => r.envelope), recordJson: recs.map((r) => r.json), seal, sealJson, bytes };
+}
+
+function outOfSpooled(b: SpooledBatch): OutBatch {
+  return { sid: b.sid, batch: b.batch, records: b.records, recordJson: b.lines.slice(0, -1), seal: b.seal, sealJson: b.lines[b.lines.length - 1]!, bytes: b.bytes };
+}
+
+class LogSealPipeline implements Pipeline {
+  readonly #o: ResolvedPipelineOptions;
+  readonly #redactor: Redactor;
+  readonly #sealer: StreamSealer;
+  readonly #sender: HttpSender;
+  readonly #deliverer: Deliverer;
+  readonly #health = new SinkHealth();
+  readonly #deadLetter: DeadLetterFile;
+  readonly #spool: Spool | undefined;
+  readonly #store: FileStateStore | undefined;
+  #open: ChainedRecord[] = [];
+  #openBytes = 0;
+  #memBytes = 0;
+  #ageTimer: NodeJS.Timeout | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #lastActivity: number;
+  #persist: Promise<void> = Promise.resolve();
+  #drops: { count: number; tsMin: number; tsMax: number } | null = null;
+  #drainWaiters: (() => void)[] = [];
+  #closing: Promise<CloseResult> | undefined;
+  /** Spool block numbers done (delivered, dead-lettered, dropped) but not yet under the contiguous watermark. */
+  #doneNos = new Set<number>();
+  #watermark = -1;
+  readonly #stats: PipelineStats;
+
+  constructor(o: ResolvedPipelineOptions) {
+    this.#o = o;
+    this.#redactor = createRedactor(o.redact ?? { preset: 'secrets' });
+    const encoder = createEncoder(o.format, o.formatOptions);
+    this.#sender = new HttpSender({ ...(o.http ?? {}), url: o.url, ...(o.dispatcher !== undefined ? { dispatcher: o.dispatcher } : {}) });
+    const policy = new RetryPolicy({ ...(o.retry ?? {}), ...(o.random !== undefined ? { random: o.random } : {}) });
+    this.#deadLetter = new DeadLetterFile(o.deadLetterPath);
+    this.#stats = {
+      recordsIn: 0, recordsRedacted: 0, redactions: 0, recordsDropped: 0, gapRecords: 0, batchesSealed: 0, heartbeats: 0,
+      batchesSpooled: 0, recordsLost: 0, memoryBytes: 0, peakMemoryBytes: 0, queuedBatches: 0, spoolBytes: 0, sinkDown: false,
+      sid: '', batchesSent: 0, recordsSent: 0, bytesSent: 0, requests: 0, retries: 0, deadLetteredBatches: 0,
+      deadLetteredRecords: 0, lastError: null,
+    };
+    this.#deliverer = new Deliverer({
+      encoder, sender: this.#sender, policy, health: this.#health, deadLetter: this.#deadLetter, stats: this.#stats,
+      onDone: (q, how, deadItems) => this.#onDone(q, how, deadItems),
+      onError: (err) => {
+        this.#stats.lastError = err instanceof Error ? err.message : String(err);
+        process.emitWarning(`LogSeal delivery error: ${this.#stats.lastError}`, { code: 'LOGSEAL_WARN_DELIVERY', type: 'LogSealWarning' });
+      },
+    });
+
+    const sealerBase = {
+      ...(o.signingKey !== undefined ? { signingKey: o.signingKey } : {}),
+      ...(o.macKey !== undefined ? { macKey: o.macKey } : {}),
+      ...(o.kid !== undefined ? { kid: o.kid } : {}),
+      ...(o.service !== undefined ? { service: o.service } : {}),
+      ...(o.host !== undefined ? { host: o.host } : {}),
+      ...(o.sid !== undefined ? { sid: o.sid } : {}),
+      clock: o.clock,
+    };
+    if (o.spool !== undefined) {
+      this.#spool = new Spool({ dir: o.spool.dir, ...(o.spool.maxBytes !== undefined ? { maxBytes: o.spool.maxBytes } : {}), ...(o.spool.segmentBytes !== undefined ? { segmentBytes: o.spool.segmentBytes } : {}) });
+      this.#store = this.#spool.stateStore;
+      const rec = this.#spool.open();
+      let state = this.#store.load();
+      // A crash between the spool's fsync of a batch and the state save: roll the state forward.
+      const newest = rec.newest;
+      if (state !== null && newest !== null && newest.sid === state.sid && newest.batch === state.batch) {
+        state = stateAfterSeal(state, newest.seal, sealHashOf(newest), (k) => Buffer.from(nextEpochKey(loadMacKey(k))).toString('base64url'));
+        this.#store.save(state);
+      }
+      this.#sealer = new StreamSealer({ ...sealerBase, ...(state !== null ? { state } : {}) });
+      const adopt = rec.open.filter((r) => r.sid === this.#sealer.sid);
+      if (adopt.length > 0 && !this.#sealer.isFinal) {
+        this.#sealer.adoptPending(adopt);
+        // (spool.open() already rewrote them into the current open-records file)
+        for (const env of adopt) {
+          const json = canonicalize(env);
+          this.#open.push({ envelope: env, json, leaf: new Uint8Array(0) });
+          this.#openBytes += json.length;
+          this.#memBytes += json.length;
+        }
+      }
+      this.#stats.recordsLost += rec.open.length - adopt.length;
+      if (rec.truncatedBytes > 0) {
+        process.emitWarning(`LogSeal spool: ${rec.truncatedBytes} bytes of a torn write were cut off at recovery`, { code: 'LOGSEAL_WARN_SPOOL_TORN', type: 'LogSealWarning' });
+      }
+      for (const b of rec.batches) {
+        const out = outOfSpooled(b);
+        this.#memBytes += out.bytes;
+        this.#deliverer.enqueue({ out, ready: Promise.resolve(), no: b.no });
+      }
+      this.#watermark = rec.batches.length > 0 ? rec.batches[0]!.no - 1 : -1;
+    } else {
+      this.#store = o.statePath !== undefined ? new FileStateStore(o.statePath) : undefined;
+      const state = this.#store?.load() ?? null;
+      this.#sealer = new StreamSealer({ ...sealerBase, ...(state !== null ? { state } : {}) });
+    }
+    this.#stats.sid = this.#sealer.sid;
+    this.#lastActivity = o.clock();
+    if (o.heartbeatMs > 0) {
+      this.#heartbeat = setInterval(() => this.#beat(), o.heartbeatMs);
+      this.#heartbeat.unref();
+    }
+    if (this.#open.length > 0) this.#armAge();
+  }
+
+  get sid(): string {
+    return this.#sealer.sid;
+  }
+
+  write(record: unknown): boolean {
+    if (this.#closing !== undefined) throw new LogSealError('LOGSEAL_ERR_PIPELINE_CLOSED', 'pipeline is closed');
+    const st = this.#stats;
+    st.recordsIn++;
+    const now = this.#o.clock();
+    this.#lastActivity = now;
+    if (this.#overCap()) {
+      const policy = this.#overflowPolicy();
+      if (policy === 'drop-newest' || (policy === 'drop-oldest' && !this.#dropOldest())) {
+        this.#noteDrop(1, recordTime(record, this.#o.clock), 'drop-newest');
+        return true;
+      }
+    }
+    const ts = recordTime(record, this.#o.clock);
+    const r = this.#redactor.redact(record, st.recordsIn);
+    let body = r.value;
+    if (r.summary !== null) {
+      st.recordsRedacted++;
+      st.redactions += r.findings.length;
+      // The summary travels in the record (counts per class, never a value or a key).
+      if (typeof body === 'object' && body !== null && !Array.isArray(body)) body = { ...(body as object), _redacted: r.summary };
+    }
+    this.#flushDrops();
+    this.#push(this.#sealer.append(body, ts));
+    if (this.#open.length >= this.#o.batch.maxRecords || this.#openBytes >= this.#o.batch.maxBytes) this.#sealBatch(false);
+    else if (this.#open.length === 1) this.#armAge();
+    return !(this.#overCap() && this.#overflowPolicy() === 'block');
+  }
+
+  async writeAsync(record: unknown): Promise<void> {
+    if (this.#overCap() && this.#overflowPolicy() === 'block') await this.drained();
+    this.write(record);
+  }
+
+  drained(): Promise<void> {
+    if (!this.#overCap()) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  async flush(): Promise<void> {
+    if (this.#open.length > 0 || this.#drops !== null) this.#sealBatch(false);
+    await this.#settled();
+  }
+
+  close(): Promise<CloseResult> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  stats(): PipelineStats {
+    const s = this.#stats;
+    s.memoryBytes = this.#memBytes;
+    s.queuedBatches = this.#deliverer.queued.length;
+    s.spoolBytes = this.#spool?.bytes ?? 0;
+    s.sinkDown = this.#health.down;
+    return { ...s };
+  }
+
+  async #close(): Promise<CloseResult> {
+    clearInterval(this.#heartbeat);
+    clearTimeout(this.#ageTimer);
+    if (!this.#sealer.isFinal) this.#sealBatch(true);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.#o.closeTimeoutMs);
+    });
+    const done = await Promise.race([this.#deliverer.idle().then(() => 'idle' as const), timeout]);
+    clearTimeout(timer);
+    this.#deliverer.stop();
+    const left = this.#deliverer.queued;
+    let spooledBatches = 0;
+    let lostRecords = 0;
+    if (this.#spool !== undefined) spooledBatches = left.length;
+    else for (const q of left) lostRecords += q.out.records.length;
+    this.#stats.recordsLost += lostRecords;
+    await this.#persist.catch(() => undefined);
+    await Promise.allSettled([this.#spool?.close(), this.#deadLetter.close(), this.#sender.close()]);
+    return { delivered: done === 'idle', spooledBatches, lostRecords };
+  }
+
+  /** Everything sealed so far is delivered, or (spool) durable while the sink is down. */
+  async #settled(): Promise<void> {
+    const idle = this.#deliverer.idle();
+    if (this.#spool === undefined) return idle;
+    const durable = this.#persist;
+    for (;;) {
+      const r = await Promise.race([idle.then(() => 'idle' as const), new Promise<'tick'>((res) => setTimeout(res, 200, 'tick').unref())]);
+      if (r === 'idle') return;
+      if (this.#health.down) {
+        await durable;
+        return;
+      }
+    }
+  }
+
+  #push(rec: ChainedRecord): void {
+    this.#open.push(rec);
+    this.#openBytes += rec.json.length;
+    this.#memBytes += rec.json.length;
+    if (this.#memBytes > this.#stats.peakMemoryBytes) this.#stats.peakMemoryBytes = this.#memBytes;
+    this.#spool?.appendOpen(rec.json);
+  }
+
+  #sealBatch(final: boolean): void {
+    clearTimeout(this.#ageTimer);
+    this.#ageTimer = undefined;
+    this.#flushDrops();
+    const records = this.#open;
+    const sealed = this.#sealer.seal({ final });
+    const state = this.#sealer.state();
+    this.#open = [];
+    this.#openBytes = 0;
+    const out = outOf(this.#sealer.sid, records, sealed.json, sealed.seal);
+    this.#memBytes += sealed.json.length;
+    this.#stats.batchesSealed++;
+    if (records.length === 0) this.#stats.heartbeats++;
+    const q: QueuedBatch = { out, ready: Promise.resolve() };
+    if (this.#spool !== undefined) {
+      const c = this.#spool.commit(out.sid, out.batch, [...out.recordJson, out.sealJson]);
+      q.no = c.no;
+      this.#stats.batchesSpooled++;
+      // Write-ahead, then the chain state (its MAC key is the next epoch's), then the batch may leave.
+      this.#persist = this.#persist.then(() => c.durable).then(() => this.#store!.saveAsync(state));
+      q.ready = this.#persist;
+    } else if (this.#store !== undefined) {
+      this.#persist = this.#persist.then(() => this.#store!.saveAsync(state));
+      q.ready = this.#persist;
+    }
+    q.ready.catch((err: unknown) => {
+      this.#stats.lastError = err instanceof Error ? err.message : String(err);
+    });
+    this.#deliverer.enqueue(q);
+  }
+
+  #onDone(q: QueuedBatch, how: 'delivered' | 'dead-lettered' | 'dropped', _deadItems: number): void {
+    this.#memBytes -= q.out.bytes;
+    if (how === 'dead-lettered' && q.out.records.length > 0) {
+      // The sink never got these records: say so in the chain, so the verifier names a loss, not tampering.
+      this.#gap({ dropped: q.out.records.length, reason: 'send-failed', fromSeq: q.out.seal.firstSeq, toSeq: q.out.seal.lastSeq });
+    }
+    if (q.no !== undefined && this.#spool !== undefined) {
+      this.#doneNos.add(q.no);
+      let w = this.#watermark;
+      while (this.#doneNos.delete(w + 1)) w++;
+      if (w > this.#watermark) {
+        this.#watermark = w;
+        void this.#spool.ack(w).catch((err: unknown) => {
+          this.#stats.lastError = err instanceof Error ? err.message : String(err);
+        });
+      }
+    }
+    if (!this.#overCap()) for (const r of this.#drainWaiters.splice(0)) r();
+  }
+
+  #overflowPolicy(): 'block' | 'drop-newest' | 'drop-oldest' {
+    const sp = this.#o.spool;
+    if (this.#spool !== undefined && sp !== undefined && this.#spool.bytes > this.#spool.maxBytes) return sp.overflow;
+    return this.#o.memory.overflow;
+  }
+
+  #overCap(): boolean {
+    return this.#memBytes >= this.#o.memory.maxBytes || (this.#spool !== undefined && this.#spool.bytes > this.#spool.maxBytes);
+  }
+
+  /** drop-oldest: the oldest sealed batch not being sent leaves; a gap record names its seq range. */
+  #dropOldest(): boolean {
+    const q = this.#deliverer.dropOldest();
+    if (q === undefined) return false;
+    const gaps = q.out.records.filter((r) => r.kind === 'gap');
+    const n = q.out.records.length - gaps.length;
+    this.#stats.recordsDropped += n;
+    if (q.out.records.length > 0 && q.out.sid === this.#sealer.sid) {
+      // Declare the batch's seq range, and again every range its own gap records declared
+      // (they leave with it), merged where they touch: the verifier must see every hole covered.
+      const ranges = [{ from: q.out.seal.firstSeq, to: q.out.seal.lastSeq, dropped: n }];
+      for (const g of gaps) {
+        const b = g.body as GapBody;
+        if (b.fromSeq !== undefined && b.toSeq !== undefined) ranges.push({ from: b.fromSeq, to: b.toSeq, dropped: b.dropped });
+      }
+      ranges.sort((a, b) => a.from - b.from);
+      const merged: typeof ranges = [];
+      for (const r of ranges) {
+        const last = merged[merged.length - 1];
+        if (last !== undefined && r.from <= last.to + 1) {
+          last.to = Math.max(last.to, r.to);
+          last.dropped += r.dropped;
+        } else merged.push({ ...r });
+      }
+      for (const r of merged) this.#gap({ dropped: Math.max(1, r.dropped), reason: 'overflow', fromSeq: r.from, toSeq: r.to });
+    }
+    if (dropChannel.hasSubscribers) dropChannel.publish({ policy: 'drop-oldest', dropped: n, sid: q.out.sid, batch: q.out.batch });
+    return true;
+  }
+
+  #noteDrop(n: number, ts: number, policy: string): void {
+    this.#stats.recordsDropped += n;
+    const d = (this.#drops ??= { count: 0, tsMin: ts, tsMax: ts });
+    d.count += n;
+    d.tsMin = Math.min(d.tsMin, ts);
+    d.tsMax = Math.max(d.tsMax, ts);
+    if (dropChannel.hasSubscribers) dropChannel.publish({ policy, dropped: n });
+    if (this.#open.length === 0 && this.#ageTimer === undefined) this.#armAge();
+  }
+
+  /** Records drops of not-yet-chained records as one gap record before the next record or seal. */
+  #flushDrops(): void {
+    const d = this.#drops;
+    if (d === null) return;
+    this.#drops = null;
+    this.#gap({ dropped: d.count, reason: 'overflow', tsMin: d.tsMin, tsMax: d.tsMax });
+  }
+
+  #gap(body: GapBody): void {
+    if (this.#sealer.isFinal) return;
+    this.#stats.gapRecords++;
+    this.#push(this.#sealer.appendGap(body));
+    if (this.#open.length === 1) this.#armAge();
+  }
+
+  #armAge(): void {
+    clearTimeout(this.#ageTimer);
+    this.#ageTimer = setTimeout(() => {
+      this.#ageTimer = undefined;
+      if (this.#open.length > 0 || this.#drops !== null) this.#sealBatch(false);
+    }, this.#o.batch.maxAgeMs);
+    this.#ageTimer.unref();
+  }
+
+  #beat(): void {
+    if (this.#closing !== undefined || this.#open.length > 0) return;
+    if (this.#o.clock() - this.#lastActivity < this.#o.heartbeatMs) return;
+    this.#lastActivity = this.#o.clock();
+    this.#sealBatch(false);
+  }
+}
+
+/** The spool keeps the seal as shipped; its hash is recomputed, never trusted from disk. */
+function sealHashOf(b: SpooledBatch): string {
+  return sealHash(sealPayload(b.seal));
+}
