@@ -39,3 +39,4 @@ export { RetryPolicy, SinkHealth, DEFAULT_RETRY_STATUSES } from './delivery/retr
 export type { RetryPolicyOptions, SinkHealthOptions, RetryState, RetryDecision, AttemptOutcome } from './delivery/retry-policy.js';
 export { DeadLetterFile, readDeadLetters } from './delivery/dead-letter.js';
 export type { DeadLetterEntry, DeadLetterInput, DeadLetterOptions } from './delivery/dead-letter.js';
+export { merkleRoot, inclusionProof, verifyInclusion, consistencyProof, verifyConsistency, emptyRoot, MerkleLog } from './integrity/merkle.js';

@@ -34,3 +34,12 @@ describe('wire format worked example', () => {
     expect(rep.seals).toEqual({ total: 3, valid: 3 });
   });
 });
+
+describe('docs/format.md finding table', () => {
+  it('lists every verifier finding code with its severity', async () => {
+    const { FINDING_CODES } = await import('../src/integrity/findings.js');
+    for (const [code, severity] of Object.entries(FINDING_CODES)) {
+      expect(doc, code).toMatch(new RegExp('\\| `' + code + '` \\| ' + severity));
+    }
+  });
+});

@@ -95,7 +95,8 @@ describe('verify(): each kind of tampering is named', () => {
     ['unsealed tail (final seal removed)', (l) => l.slice(0, 504), 'RECORDS_UNSEALED', { seq: 400, seqTo: 499 }],
     ['replayed batch', (l) => { l.splice(303, 0, ...l.slice(202, 303)); return l; }, 'BATCH_REPLAYED', { batch: 2 }],
     ['forged seal field', (l) => { const x = parse(l[100]!); x.tsMax += 1; l[100] = JSON.stringify(x); return l; }, 'SEAL_BAD_SIGNATURE', { batch: 0 }],
-    ['seal with MAC and signature stripped', (l) => { const x = parse(l[100]!); delete x.mac; delete x.sig; l[100] = JSON.stringify(x); return l; }, 'SEAL_UNAUTHENTICATED', { batch: 0 }],
+    ['seal with its MAC stripped (the keyring requires it)', (l) => { const x = parse(l[100]!); delete x.mac; l[100] = JSON.stringify(x); return l; }, 'SEAL_UNAUTHENTICATED', { batch: 0 }],
+    ['seal with MAC and signature stripped', (l) => { const x = parse(l[100]!); delete x.mac; delete x.sig; l[100] = JSON.stringify(x); return l; }, 'SEAL_MALFORMED', { batch: 0 }],
     ['malformed line', (l) => { l.splice(3, 0, '{not json'); return l; }, 'INPUT_MALFORMED', { line: 4 }],
     ['extra envelope field', (l) => { const r = parse(l[4]!); r.extra = 1; l[4] = JSON.stringify(r); return l; }, 'RECORD_MALFORMED', { seq: 4 }],
   ];

@@ -100,7 +100,9 @@ export class FileStateStore implements StateStore {
   async saveAsync(state: ChainState): Promise<void> {
     const tmp = `${this.path}.${process.pid}.tmp`;
     try {
-      const fh = await open(tmp, 'w', 0o600);
+      // 'wx' after unlink: never follow a planted symlink, never inherit an existing file's mode.
+      await unlink(tmp).catch(() => undefined);
+      const fh = await open(tmp, 'wx', 0o600);
       try {
         await fh.writeFile(JSON.stringify(state) + '\n');
         await fh.sync();
@@ -123,7 +125,12 @@ export class FileStateStore implements StateStore {
   save(state: ChainState): void {
     const tmp = `${this.path}.${process.pid}.tmp`;
     try {
-      const fd = openSync(tmp, 'w', 0o600);
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* no leftover temp file */
+      }
+      const fd = openSync(tmp, 'wx', 0o600);
       try {
         writeSync(fd, JSON.stringify(state) + '\n');
         fsyncSync(fd);

@@ -7,7 +7,7 @@
 import type { KeyObject } from 'node:crypto';
 import { invalidOption } from '../errors.js';
 import { KID_PATTERN } from './domain.js';
-import { EpochKeys } from './forward-mac.js';
+import { DEFAULT_WALK_BUDGET, EpochKeys, type WalkBudget } from './forward-mac.js';
 import { type KeyInput, kidForMacKey, kidForPublicKey, loadMacKey, loadPublicKey } from './keys.js';
 
 export interface KeyringEntry {
@@ -23,7 +23,7 @@ export interface ResolvedKey {
   epochKeys?: EpochKeys;
 }
 
-export function buildKeyring(entries: readonly KeyringEntry[]): Map<string, ResolvedKey> {
+export function buildKeyring(entries: readonly KeyringEntry[], budget: WalkBudget = { remaining: DEFAULT_WALK_BUDGET }): Map<string, ResolvedKey> {
   if (!Array.isArray(entries)) invalidOption('keys', 'an array of {kid, publicKey, macKey}', entries);
   const ring = new Map<string, ResolvedKey>();
   entries.forEach((e, i) => {
@@ -33,9 +33,11 @@ export function buildKeyring(entries: readonly KeyringEntry[]): Map<string, Reso
     const k0 = e.macKey === undefined ? undefined : loadMacKey(e.macKey);
     const kid = e.kid ?? (publicKey !== undefined ? kidForPublicKey(publicKey) : kidForMacKey(k0!));
     if (typeof kid !== 'string' || !KID_PATTERN.test(kid)) invalidOption(`keys[${i}].kid`, 'a string matching ' + KID_PATTERN, kid);
+    // A second entry for a kid would silently replace the first (and could drop a required MAC).
+    if (ring.has(kid)) invalidOption(`keys[${i}].kid`, `unique (key id "${kid}" appears twice)`, kid);
     const entry: ResolvedKey = { kid };
     if (publicKey !== undefined) entry.publicKey = publicKey;
-    if (k0 !== undefined) entry.epochKeys = new EpochKeys(k0);
+    if (k0 !== undefined) entry.epochKeys = new EpochKeys(k0, budget);
     ring.set(kid, entry);
   });
   return ring;

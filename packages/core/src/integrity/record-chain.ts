@@ -139,6 +139,10 @@ export function recomputeLeaf(rec: Record<string, unknown>): { leaf: Uint8Array 
   if (typeof h !== 'string' || !HEX64.test(h)) return { malformed: 'bad h' };
   if (kind !== undefined && kind !== 'gap') return { malformed: 'bad kind' };
   if (!('body' in rec)) return { malformed: 'missing body' };
+  if (kind === 'gap') {
+    const why = checkGapBody(rec.body);
+    if (why !== null) return { malformed: `bad gap body: ${why}` };
+  }
   let bodyJson: string;
   try {
     bodyJson = canonicalize(rec.body);
@@ -147,4 +151,20 @@ export function recomputeLeaf(rec: Record<string, unknown>): { leaf: Uint8Array 
   }
   const kindPart = kind === undefined ? '' : `,"kind":"${kind}"`;
   return { leaf: leafHash('{"body":' + bodyJson + kindPart + tail(prev, seq, sid, ts)) };
+}
+
+const GAP_KEYS = new Set(['dropped', 'reason', 'tsMin', 'tsMax', 'fromSeq', 'toSeq']);
+const isUint = (x: unknown): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+
+/** Shape of an untrusted gap body (docs/format.md section 3); null when well-formed. */
+export function checkGapBody(b: unknown): string | null {
+  if (typeof b !== 'object' || b === null || Array.isArray(b)) return 'not an object';
+  const g = b as Record<string, unknown>;
+  for (const k of Object.keys(g)) if (!GAP_KEYS.has(k)) return `unexpected field "${k}"`;
+  if (!isUint(g.dropped) || (g.dropped as number) < 1) return 'dropped';
+  if (typeof g.reason !== 'string' || g.reason.length === 0 || g.reason.length > 64) return 'reason';
+  for (const k of ['tsMin', 'tsMax', 'fromSeq', 'toSeq'] as const) if (g[k] !== undefined && !isUint(g[k])) return k;
+  if ((g.fromSeq === undefined) !== (g.toSeq === undefined)) return 'fromSeq/toSeq go together';
+  if (g.fromSeq !== undefined && (g.fromSeq as number) > (g.toSeq as number)) return 'fromSeq after toSeq';
+  return null;
 }

@@ -34,7 +34,12 @@ export function signPayload(key: KeyObject, payload: string): string {
 }
 
 export function macPayload(key: Uint8Array, payload: string): string {
-  return Buffer.from(macBytes(key, labelled(LABEL_SEAL_MAC, payload))).toString('base64url');
+  return Buffer.from(macBytes(key, macInput(payload))).toString('base64url');
+}
+
+/** The exact bytes the MAC covers. */
+export function macInput(payload: string): Uint8Array {
+  return labelled(LABEL_SEAL_MAC, payload);
 }
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
@@ -42,7 +47,8 @@ const B64URL = /^[A-Za-z0-9_-]+$/;
 export function verifySignature(publicKey: KeyObject, payload: string, sig: string): boolean {
   if (!B64URL.test(sig)) return false;
   const bytes = Buffer.from(sig, 'base64url');
-  if (bytes.length !== 64) return false;
+  // Only the canonical encoding: flipped unused trailing bits must not give a second valid spelling.
+  if (bytes.length !== 64 || bytes.toString('base64url') !== sig) return false;
   try {
     return verify(null, labelled(LABEL_SEAL_SIG, payload), publicKey, bytes);
   } catch {
@@ -53,7 +59,7 @@ export function verifySignature(publicKey: KeyObject, payload: string, sig: stri
 export function verifyMac(key: Uint8Array, payload: string, mac: string): boolean {
   if (!B64URL.test(mac)) return false;
   const given = Buffer.from(mac, 'base64url');
-  if (given.length !== 32) return false;
+  if (given.length !== 32 || given.toString('base64url') !== mac) return false;
   const want = macBytes(key, labelled(LABEL_SEAL_MAC, payload));
   return timingSafeEqual(given, want);
 }
@@ -83,6 +89,11 @@ export function checkSealShape(s: Record<string, unknown>): string | null {
   if (s.sig !== undefined && typeof s.sig !== 'string') return 'bad sig';
   if (s.meta !== undefined && (typeof s.meta !== 'object' || s.meta === null || Array.isArray(s.meta))) return 'bad meta';
   if ((s.lastSeq as number) - (s.firstSeq as number) + 1 !== s.count) return 'count does not match the seq range';
-  if ((s.count === 0) !== (s.tsMin === null)) return 'time range does not match count';
+  if ((s.count === 0) !== (s.tsMin === null) || (s.count === 0) !== (s.tsMax === null)) return 'time range does not match count';
+  if (s.tsMin !== null && (s.tsMin as number) > (s.tsMax as number)) return 'tsMin after tsMax';
+  if (s.count === 0 && s.head !== s.firstPrev) return 'heartbeat head differs from firstPrev';
+  if (s.mac === undefined && s.sig === undefined) return 'no authenticator (mac or sig)';
+  if (s.mac === undefined && s.epoch !== s.batch) return 'epoch differs from batch without a MAC';
+  if (s.meta !== undefined && s.batch !== 0) return 'meta on a batch other than 0';
   return null;
 }

@@ -16,7 +16,7 @@ import { toHex } from './hash.js';
 import { type KeyInput, kidForMacKey, kidForPublicKey, loadMacKey, loadSigningKey } from './keys.js';
 import { merkleRoot } from './merkle.js';
 import { type ChainedRecord, RecordChain } from './record-chain.js';
-import { macPayload, sealHash, sealPayload, signPayload } from './seal.js';
+import { macInput, sealHash, sealPayload, signPayload } from './seal.js';
 import type { GapBody, RecordEnvelope, Seal, SealMeta } from './types.js';
 
 export interface StreamSealerOptions {
@@ -198,14 +198,32 @@ export class StreamSealer {
     };
     if (this.#meta !== undefined) seal.meta = this.#meta;
     const payload = sealPayload(seal);
+    let nextKey: Uint8Array | undefined;
     if (this.#macKey !== undefined) {
-      seal.mac = macPayload(this.#macKey.exportKey(), payload);
-      this.#macKey.advance();
+      seal.mac = Buffer.from(this.#macKey.mac(macInput(payload))).toString('base64url');
+      nextKey = this.#macKey.peekNext();
     }
     if (this.#signingKey !== undefined) seal.sig = signPayload(this.#signingKey, payload);
     const hash = sealHash(payload);
     const sealed: SealedBatch = { seal, json: canonicalize(seal), hash };
 
+    // The new state is saved BEFORE anything changes in memory: if the save throws, this
+    // sealer is exactly as it was (seal() may be called again) and no seal has left.
+    const next: ChainState = {
+      v: 1,
+      sid: this.sid,
+      nextSeq: this.#chain.nextSeq,
+      head: this.#chain.head,
+      batch: this.#batch + 1,
+      prevSeal: hash,
+      epoch: seal.epoch + 1,
+      kid: this.kid,
+      final,
+    };
+    if (nextKey !== undefined) next.macKey = Buffer.from(nextKey).toString('base64url');
+    this.#store?.save(next);
+
+    this.#macKey?.advance(nextKey);
     this.#batch += 1;
     this.#prevSeal = hash;
     this.#final = final;
@@ -214,8 +232,6 @@ export class StreamSealer {
     this.#firstPrev = this.#chain.head;
     this.#tsMin = Infinity;
     this.#tsMax = -Infinity;
-    // Durable before the caller can ship the seal: a crash after this point resumes at the next epoch.
-    this.#store?.save(this.state());
     return sealed;
   }
 

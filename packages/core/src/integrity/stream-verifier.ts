@@ -31,6 +31,8 @@ export interface StreamVerifierContext {
   /** null: no keys were given, authenticity is not checked (reported once per stream). */
   keyring: Map<string, ResolvedKey> | null;
   maxPending: number;
+  /** Declared drops of sealed batches stay errors (BATCH_MISSING) instead of PRODUCER_DROPPED warnings. */
+  strictDrops: boolean;
 }
 
 interface LastSeal {
@@ -40,6 +42,23 @@ interface LastSeal {
   head: string;
   hash: string;
   sealedAt: number;
+}
+
+/** How a stream began: checked against the stream it follows once the whole input is read. */
+export interface StreamOrigin {
+  epoch: number;
+  hasMac: boolean;
+  follows?: { sid: string; lastSeq: number; head: string; seal: string };
+  line: number;
+}
+
+/** How a stream ended, for the stream that follows it. */
+export interface StreamTail {
+  final: boolean;
+  lastSeq: number;
+  head: string;
+  hash: string;
+  epoch: number;
 }
 
 export interface StreamSummary {
@@ -57,19 +76,25 @@ export interface StreamSummary {
   meta?: Seal['meta'];
 }
 
+type Where = Omit<Finding, 'code' | 'severity' | 'message' | 'sid'>;
+
+/** Batches remembered for replay / equivocation detection; older ones are still caught as SEAL_OUT_OF_ORDER. */
+const SEEN_WINDOW = 65_536;
+
 export class StreamVerifier {
   readonly sid: string;
   #ctx: StreamVerifierContext;
   #pending: PendingRecord[] = [];
   #last: LastSeal | null = null;
-  /** batch number -> seal hash, for replay and equivocation (32 bytes of state per batch). */
+  /** batch number -> seal hash, for replay and equivocation (a bounded window of recent batches). */
   #seen = new Map<number, string>();
   #final = false;
   #keyWarned = false;
   /** Whole batches absent from the input, reconciled at end() with declared drops. */
-  #missing: { batches: string; batch: number; from: number; to: number; line: number }[] = [];
+  #missing: { batchFrom: number; batchTo: number; from: number; to: number; line: number }[] = [];
   /** Seq ranges gap records declared as dropped after they were chained. */
   #declared: { from: number; to: number; reason: string }[] = [];
+  #origin: StreamOrigin | undefined;
   #summary: StreamSummary;
 
   constructor(sid: string, ctx: StreamVerifierContext) {
@@ -85,16 +110,22 @@ export class StreamVerifier {
     return { ...this.#summary };
   }
 
-  #emit(code: FindingCode, message: string, where: Omit<Finding, 'code' | 'severity' | 'message' | 'sid'> = {}): void {
+  origin(): StreamOrigin | undefined {
+    return this.#origin;
+  }
+
+  tail(): StreamTail | undefined {
+    const l = this.#last;
+    return l === null ? undefined : { final: this.#final, lastSeq: l.lastSeq, head: l.head, hash: l.hash, epoch: l.epoch };
+  }
+
+  #emit(code: FindingCode, message: string, where: Where = {}): void {
     this.#ctx.emit(finding(code, message, { sid: this.sid, ...where }));
   }
 
   onRecord(r: PendingRecord): void {
     this.#summary.records += 1;
-    if (this.#final) {
-      this.#emit('RECORD_AFTER_FINAL', 'record after the final seal', { seq: r.seq, line: r.line });
-      return;
-    }
+    // Held even after the final seal: a replayed batch consumes its copies; anything else is RECORD_AFTER_FINAL.
     this.#pending.push(r);
     if (this.#pending.length > this.#ctx.maxPending) {
       // Memory bound: a batch this large without a seal is itself a finding.
@@ -115,19 +146,33 @@ export class StreamVerifier {
       else this.#emit('SEAL_EQUIVOCATION', `two different seals for batch ${s.batch}`, { batch: s.batch, line });
       return;
     }
+    if (this.#final) {
+      this.#reportAfterFinal(this.#takeRange(s.firstSeq, s.lastSeq));
+      this.#emit('SEAL_AFTER_FINAL', `seal of batch ${s.batch} after the final seal`, { batch: s.batch, line });
+      return;
+    }
     const last = this.#last;
     if (last !== null && s.batch < last.batch) {
       this.#takeRange(s.firstSeq, s.lastSeq);
+      // It is not missing after all: it came late.
+      this.#missing = this.#missing.filter((m) => !(m.batchFrom === s.batch && m.batchTo === s.batch));
       this.#emit('SEAL_OUT_OF_ORDER', `seal for batch ${s.batch} after batch ${last.batch}`, { batch: s.batch, line });
       return;
     }
     let findings = 0;
-    const flag = (code: FindingCode, message: string, where: Omit<Finding, 'code' | 'severity' | 'message' | 'sid'>): void => {
+    const flag = (code: FindingCode, message: string, where: Where): void => {
       findings += 1;
       this.#emit(code, message, where);
     };
 
-    const authOk = this.#authenticate(s, payload, line, flag);
+    // The epoch this seal must carry. Batch 0 of a stream that follows no other starts at 0:
+    // otherwise a host compromised at epoch j could rewrite the stream from batch 0 with k[j].
+    let want: number | undefined;
+    if (last !== null) want = last.epoch + (s.batch - last.batch);
+    else if (s.batch === 0 && s.meta?.follows === undefined) want = 0;
+    const epochOk = want === undefined || s.epoch === want;
+    if (!epochOk) flag('SEAL_EPOCH_ORDER', `seal of batch ${s.batch} uses key epoch ${s.epoch}, expected ${want}`, { batch: s.batch, line });
+    const authOk = this.#authenticate(s, payload, line, epochOk, flag);
 
     // Continuity with the previous seal of this stream.
     if (last === null) {
@@ -147,6 +192,9 @@ export class StreamVerifier {
         if (s.firstSeq !== 0 || s.firstPrev !== genesisHead(this.sid)) {
           flag('CHAIN_BROKEN', 'batch 0 does not start at seq 0 from the chain genesis', { batch: 0, seq: s.firstSeq, line });
         }
+        this.#origin = { epoch: s.epoch, hasMac: s.mac !== undefined, line };
+        const f = s.meta?.follows;
+        if (f !== undefined) this.#origin.follows = f;
       }
       if (s.meta !== undefined) sum.meta = s.meta;
     } else {
@@ -155,12 +203,11 @@ export class StreamVerifier {
         const from = last.lastSeq + 1;
         const to = s.firstSeq - 1;
         const orphans = this.#takeRange(from, to);
-        const batches = `${last.batch + 1}${missing > 1 ? `..${s.batch - 1}` : ''}`;
         if (orphans.length > 0) {
-          flag('SEAL_MISSING', `seal of batch ${batches} is missing (records present, unsealed)`, { batch: last.batch + 1, seq: from, seqTo: to, line });
+          flag('SEAL_MISSING', `seal of batch ${range(last.batch + 1, s.batch - 1)} is missing (records present, unsealed)`, { batch: last.batch + 1, seq: from, seqTo: to, line });
         } else {
           // Judged at the end: a later gap record may declare these batches dropped by the producer (drop-oldest).
-          this.#missing.push({ batches, batch: last.batch + 1, from, to, line });
+          this.#missing.push({ batchFrom: last.batch + 1, batchTo: s.batch - 1, from, to, line });
         }
       } else {
         if (s.prevSeal !== last.hash) flag('SEAL_CHAIN_BROKEN', `seal of batch ${s.batch} does not link to batch ${last.batch}`, { batch: s.batch, line });
@@ -168,16 +215,13 @@ export class StreamVerifier {
           flag('CHAIN_BROKEN', `batch ${s.batch} does not continue the chain of batch ${last.batch}`, { batch: s.batch, seq: s.firstSeq, line });
         }
       }
-      const wantEpoch = last.epoch + (s.batch - last.batch);
-      if (s.epoch !== wantEpoch) {
-        flag('SEAL_EPOCH_ORDER', `seal of batch ${s.batch} uses key epoch ${s.epoch}, expected ${wantEpoch}`, { batch: s.batch, line });
-      }
     }
 
     findings += this.#checkRecords(s, line);
 
     this.#last = { batch: s.batch, epoch: s.epoch, lastSeq: s.lastSeq, head: s.head, hash, sealedAt: s.sealedAt };
     this.#seen.set(s.batch, hash);
+    if (this.#seen.size > SEEN_WINDOW) this.#seen.delete(this.#seen.keys().next().value!);
     if (sum.firstSeq === null) sum.firstSeq = s.firstSeq;
     if (s.count > 0) sum.lastSeq = s.lastSeq;
     if (s.tsMin !== null && (sum.tsMin === null || s.tsMin < sum.tsMin)) sum.tsMin = s.tsMin;
@@ -196,17 +240,20 @@ export class StreamVerifier {
   /** End of input: what is still open is reported. */
   end(opts: { requireFinal: boolean; now?: number; maxSealAgeMs?: number }): void {
     for (const m of this.#missing) {
+      const batches = range(m.batchFrom, m.batchTo);
       const declared = coveredBy(this.#declared, m.from, m.to);
+      const where = { batch: m.batchFrom, seq: m.from, seqTo: m.to, line: m.line };
       if (declared === undefined) {
-        this.#emit('BATCH_MISSING', `batch ${m.batches} is missing (seq ${m.from}..${m.to})`, { batch: m.batch, seq: m.from, seqTo: m.to, line: m.line });
+        this.#emit('BATCH_MISSING', `batch ${batches} is missing (seq ${m.from}..${m.to})`, where);
+      } else if (this.#ctx.strictDrops) {
+        this.#emit('BATCH_MISSING', `batch ${batches} is missing (seq ${m.from}..${m.to}); the producer declared it dropped (${declared.reason})`, where);
       } else {
-        this.#emit('PRODUCER_DROPPED', `batch ${m.batches} (seq ${m.from}..${m.to}) dropped by the producer (${declared.reason})`, {
-          batch: m.batch, seq: m.from, seqTo: m.to, line: m.line,
-        });
+        this.#emit('PRODUCER_DROPPED', `batch ${batches} (seq ${m.from}..${m.to}) dropped by the producer (${declared.reason})`, where);
       }
     }
     this.#missing = [];
-    if (this.#pending.length > 0) this.#reportUnsealed(this.#pending);
+    if (this.#final) this.#reportAfterFinal(this.#pending);
+    else if (this.#pending.length > 0) this.#reportUnsealed(this.#pending);
     this.#pending = [];
     if (this.#final) return;
     const last = this.#last;
@@ -216,6 +263,10 @@ export class StreamVerifier {
       this.#ctx.emit(finding('STREAM_NOT_FINAL', `stream has no final seal (last: batch ${last.batch})`,
         { sid: this.sid, batch: last.batch }, opts.requireFinal ? 'error' : 'warning'));
     }
+  }
+
+  #reportAfterFinal(recs: PendingRecord[]): void {
+    for (const r of recs) this.#emit('RECORD_AFTER_FINAL', `record ${r.seq} after the final seal`, { seq: r.seq, line: r.line });
   }
 
   #reportUnsealed(recs: PendingRecord[]): void {
@@ -237,7 +288,7 @@ export class StreamVerifier {
     return taken;
   }
 
-  #authenticate(s: Seal, payload: string, line: number, flag: (c: FindingCode, m: string, w: Omit<Finding, 'code' | 'severity' | 'message' | 'sid'>) => void): boolean {
+  #authenticate(s: Seal, payload: string, line: number, epochOk: boolean, flag: (c: FindingCode, m: string, w: Where) => void): boolean {
     const ring = this.#ctx.keyring;
     if (ring === null) {
       if (!this.#keyWarned) {
@@ -263,13 +314,18 @@ export class StreamVerifier {
       }
     }
     if (entry.epochKeys !== undefined) {
-      const key = entry.epochKeys.keyFor(s.epoch);
       if (s.mac === undefined) {
         flag('SEAL_UNAUTHENTICATED', 'seal has no MAC but the key requires one', where);
         ok = false;
-      } else if (key === null || !verifyMac(key, payload, s.mac)) {
-        flag('SEAL_BAD_MAC', `seal MAC does not verify under the epoch ${s.epoch} key`, where);
+      } else if (!epochOk) {
+        // Already SEAL_EPOCH_ORDER; the key of a wrong epoch is not derived (no walking to hostile epochs).
         ok = false;
+      } else {
+        const key = entry.epochKeys.keyFor(s.epoch);
+        if (key === null || !verifyMac(key, payload, s.mac)) {
+          flag('SEAL_BAD_MAC', key === null ? `seal MAC not checked: epoch ${s.epoch} is beyond the key-derivation budget` : `seal MAC does not verify under the epoch ${s.epoch} key`, where);
+          ok = false;
+        }
       }
     }
     return ok;
@@ -278,7 +334,7 @@ export class StreamVerifier {
   /** Judges the pending records against seal `s`; returns how many findings it raised. */
   #checkRecords(s: Seal, line: number): number {
     let n = 0;
-    const flag = (code: FindingCode, message: string, where: Omit<Finding, 'code' | 'severity' | 'message' | 'sid'>): void => {
+    const flag = (code: FindingCode, message: string, where: Where): void => {
       n += 1;
       this.#emit(code, message, where);
     };
@@ -304,26 +360,20 @@ export class StreamVerifier {
     }
     this.#pending = later;
 
+    // Walk only the seqs that are present (a hostile seal may claim a range of 2^53): the holes
+    // between them are the deleted records.
+    const present = [...bySeq.keys()].sort((a, b) => a - b);
     const chosen: PendingRecord[] = [];
     let expectedPrev = s.firstPrev;
-    let missingFrom = -1;
+    let prevSeq = s.firstSeq - 1;
     let prevModified = false;
-    const flushMissing = (upTo: number): void => {
-      if (missingFrom < 0) return;
-      flag('RECORD_DELETED', missingFrom === upTo ? `record ${missingFrom} is missing` : `records ${missingFrom}..${upTo} are missing`, {
-        seq: missingFrom, seqTo: upTo, batch: s.batch, line,
-      });
-      missingFrom = -1;
+    const deleted = (from: number, to: number): void => {
+      flag('RECORD_DELETED', from === to ? `record ${from} is missing` : `records ${from}..${to} are missing`, { seq: from, seqTo: to, batch: s.batch, line });
     };
-    for (let seq = s.firstSeq; seq <= s.lastSeq; seq++) {
-      const group = bySeq.get(seq);
-      if (group === undefined) {
-        if (missingFrom < 0) missingFrom = seq;
-        prevModified = false;
-        continue;
-      }
-      const afterGap = missingFrom >= 0;
-      flushMissing(seq - 1);
+    for (const seq of present) {
+      const afterGap = seq > prevSeq + 1;
+      if (afterGap) deleted(prevSeq + 1, seq - 1);
+      const group = bySeq.get(seq)!;
       const next = bySeq.get(seq + 1);
       const rec = group.length === 1 ? group[0]! : pickGenuine(group, expectedPrev, seq === s.lastSeq ? [s.head] : (next ?? []).map((x) => x.prev));
       for (const other of group) {
@@ -348,15 +398,14 @@ export class StreamVerifier {
       if (rec.gap !== undefined) {
         const g = rec.gap;
         this.#emit('PRODUCER_DROPPED', `${g.dropped} record(s) dropped by the producer (${g.reason})`, { seq, line: rec.line });
-        if (Number.isSafeInteger(g.fromSeq) && Number.isSafeInteger(g.toSeq)) {
-          this.#declared.push({ from: g.fromSeq!, to: g.toSeq!, reason: String(g.reason) });
-        }
+        if (g.fromSeq !== undefined && g.toSeq !== undefined) this.#declared.push({ from: g.fromSeq, to: g.toSeq, reason: g.reason });
       }
       chosen.push(rec);
       expectedPrev = rec.h;
       prevModified = modified;
+      prevSeq = seq;
     }
-    flushMissing(s.lastSeq);
+    if (prevSeq < s.lastSeq) deleted(prevSeq + 1, s.lastSeq);
     const tip = chosen[chosen.length - 1];
     if (tip !== undefined && tip.seq === s.lastSeq && tip.h !== s.head && !prevModified) {
       flag('RECORD_MODIFIED', `record ${tip.seq} was changed and re-hashed (the seal names another head)`, { seq: tip.seq, line: tip.line });
@@ -365,10 +414,22 @@ export class StreamVerifier {
       const root = toHex(merkleRoot(chosen.map((r) => r.leaf)));
       if (root !== s.root || hashFromHex(s.root) === null) {
         flag('SEAL_ROOT_MISMATCH', `Merkle root of batch ${s.batch} does not match its records`, { batch: s.batch, line });
+      } else if (chosen.length > 0) {
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (const r of chosen) {
+          if (r.ts < lo) lo = r.ts;
+          if (r.ts > hi) hi = r.ts;
+        }
+        if (lo !== s.tsMin || hi !== s.tsMax) flag('SEAL_MALFORMED', `time range of batch ${s.batch} does not match its records`, { batch: s.batch, line });
       }
     }
     return n;
   }
+}
+
+function range(from: number, to: number): string {
+  return from === to ? String(from) : `${from}..${to}`;
 }
 
 /** The declaration(s) whose union covers [from, to] (consecutive dropped batches are declared one by one), or undefined. */

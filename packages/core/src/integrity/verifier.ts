@@ -7,6 +7,8 @@
 import { StringDecoder } from 'node:string_decoder';
 import { invalidOption, LogSealError, rejectUnknownOptions } from '../errors.js';
 import { type Finding, finding } from './findings.js';
+import { canonicalize } from './canonical-json.js';
+import { DEFAULT_WALK_BUDGET } from './forward-mac.js';
 import { buildKeyring, type KeyringEntry, type ResolvedKey } from './keyring.js';
 import { recomputeLeaf } from './record-chain.js';
 import { checkSealShape, sealHash, sealPayload } from './seal.js';
@@ -25,9 +27,19 @@ export interface VerifyOptions {
   maxPendingRecords?: number;
   /** Findings kept in the report (default 10,000); the rest are counted. */
   maxFindings?: number;
+  /** Batches a producer declared dropped (drop-oldest, send-failed) stay BATCH_MISSING errors (default false: PRODUCER_DROPPED warnings). */
+  strictDrops?: boolean;
+  /**
+   * Every NDJSON line must be exactly the RFC 8785 form of what it holds, as the sealer and
+   * the collector write it (default false: sinks may re-serialise). Catches duplicate keys
+   * and other byte-level edits that leave the parsed value unchanged.
+   */
+  canonical?: boolean;
 }
 
-const OPTIONS = ['keys', 'requireFinal', 'now', 'maxSealAgeMs', 'maxPendingRecords', 'maxFindings'];
+const OPTIONS = ['keys', 'requireFinal', 'now', 'maxSealAgeMs', 'maxPendingRecords', 'maxFindings', 'strictDrops', 'canonical'];
+/** A line longer than this is reported and skipped, so a file without newlines cannot exhaust memory. */
+const MAX_LINE = 64 * 2 ** 20;
 
 export interface VerifyReport {
   /** True when no finding has severity 'error'. */
@@ -59,20 +71,22 @@ export class Verifier {
   #bytes = 0;
   #decoder = new StringDecoder('utf8');
   #partial = '';
-  readonly #opts: Required<Pick<VerifyOptions, 'requireFinal' | 'maxPendingRecords' | 'maxFindings'>> & VerifyOptions;
+  readonly #opts: Required<Pick<VerifyOptions, 'requireFinal' | 'maxPendingRecords' | 'maxFindings' | 'strictDrops' | 'canonical'>> & VerifyOptions;
+  #skipping = false;
 
   constructor(options: VerifyOptions = {}) {
     if (typeof options !== 'object' || options === null) invalidOption('options', 'an object', options);
     rejectUnknownOptions('verify', options, OPTIONS);
-    const o = { requireFinal: false, maxPendingRecords: 1_000_000, maxFindings: 10_000, ...options };
-    if (typeof o.requireFinal !== 'boolean') invalidOption('requireFinal', 'a boolean', o.requireFinal);
+    const o = { requireFinal: false, maxPendingRecords: 1_000_000, maxFindings: 10_000, strictDrops: false, canonical: false, ...options };
+    for (const k of ['requireFinal', 'strictDrops', 'canonical'] as const) if (typeof o[k] !== 'boolean') invalidOption(k, 'a boolean', o[k]);
     if (!isPosInt(o.maxPendingRecords)) invalidOption('maxPendingRecords', 'a positive integer', o.maxPendingRecords);
     if (!isPosInt(o.maxFindings)) invalidOption('maxFindings', 'a positive integer', o.maxFindings);
     if (o.now !== undefined && typeof o.now !== 'number') invalidOption('now', 'a number (ms since epoch)', o.now);
     if (o.maxSealAgeMs !== undefined && !isPosInt(o.maxSealAgeMs)) invalidOption('maxSealAgeMs', 'a positive integer', o.maxSealAgeMs);
     if ((o.now === undefined) !== (o.maxSealAgeMs === undefined)) invalidOption('now', 'given together with maxSealAgeMs');
     this.#opts = o;
-    this.#keyring = o.keys === undefined ? null : buildKeyring(o.keys);
+    // One key-derivation budget per verify() call, shared by every key (forward-mac.ts).
+    this.#keyring = o.keys === undefined ? null : buildKeyring(o.keys, { remaining: DEFAULT_WALK_BUDGET });
   }
 
   #emit = (f: Finding): void => {
@@ -84,7 +98,7 @@ export class Verifier {
   #stream(sid: string): StreamVerifier {
     let s = this.#streams.get(sid);
     if (s === undefined) {
-      s = new StreamVerifier(sid, { emit: this.#emit, keyring: this.#keyring, maxPending: this.#opts.maxPendingRecords });
+      s = new StreamVerifier(sid, { emit: this.#emit, keyring: this.#keyring, maxPending: this.#opts.maxPendingRecords, strictDrops: this.#opts.strictDrops });
       this.#streams.set(sid, s);
     }
     return s;
@@ -98,8 +112,12 @@ export class Verifier {
       return;
     }
     if (typeof item === 'string') {
-      if (item.includes('\n')) for (const l of item.split('\n')) this.#line(l);
-      else this.#line(item);
+      if (!item.includes('\n')) this.#line(item);
+      else {
+        const lines = item.split('\n');
+        if (lines[lines.length - 1] === '') lines.pop(); // "a\n" is one line, not two
+        for (const l of lines) this.#line(l);
+      }
       return;
     }
     this.#items += 1;
@@ -110,8 +128,21 @@ export class Verifier {
     let start = 0;
     let nl = text.indexOf('\n');
     if (nl === -1) {
+      if (this.#skipping) return;
       this.#partial += text;
+      if (this.#partial.length > MAX_LINE) {
+        this.#items += 1;
+        this.#emit(finding('INPUT_MALFORMED', `line longer than ${MAX_LINE} bytes`, { line: this.#items }));
+        this.#partial = '';
+        this.#skipping = true;
+      }
       return;
+    }
+    if (this.#skipping) {
+      this.#skipping = false;
+      this.#partial = '';
+      start = nl + 1;
+      nl = text.indexOf('\n', start);
     }
     if (this.#partial.length > 0) {
       this.#line(this.#partial + text.slice(0, nl));
@@ -138,6 +169,15 @@ export class Verifier {
       this.#emit(finding('INPUT_MALFORMED', 'line is not JSON', { line: this.#items }));
       return;
     }
+    if (this.#opts.canonical) {
+      let canon: string | undefined;
+      try {
+        canon = canonicalize(obj);
+      } catch {
+        canon = undefined;
+      }
+      if (canon !== line) this.#emit(finding('INPUT_NONCANONICAL', 'line is not in RFC 8785 canonical form', { line: this.#items }));
+    }
     this.#object(obj, this.#items);
   }
 
@@ -155,7 +195,14 @@ export class Verifier {
         return;
       }
       const seal = o as unknown as Seal;
-      const payload = sealPayload(seal);
+      let payload: string;
+      try {
+        payload = sealPayload(seal);
+      } catch {
+        // e.g. a lone surrogate or absurd nesting inside meta: not canonical JSON data
+        this.#emit(finding('SEAL_MALFORMED', 'malformed seal: not canonical JSON data', { sid: seal.sid, line, batch: seal.batch }));
+        return;
+      }
       this.#stream(seal.sid).onSeal(seal, payload, sealHash(payload), line);
       return;
     }
@@ -182,12 +229,36 @@ export class Verifier {
     this.#stream(sid!).onRecord(rec);
   }
 
+  /**
+   * A stream that follows another (a restart after a clean shutdown) is anchored to it: the
+   * named stream must be in the input, end with the final seal `follows` names, and the new
+   * stream's first MAC epoch must be the next one. Without this a host compromised at epoch j
+   * could forge a "new" stream and rewrite history with k[j].
+   */
+  #checkFollows(s: StreamVerifier): void {
+    const origin = s.origin();
+    const f = origin?.follows;
+    if (origin === undefined || f === undefined) return;
+    const where = { sid: s.sid, batch: 0, line: origin.line };
+    const prev = this.#streams.get(f.sid)?.tail();
+    if (prev === undefined) {
+      this.#emit(finding('STREAM_FOLLOWS_MISSING', `stream follows ${f.sid}, which is not in the input`, where));
+      return;
+    }
+    if (!prev.final || prev.hash !== f.seal || prev.head !== f.head || prev.lastSeq !== f.lastSeq) {
+      this.#emit(finding('STREAM_FOLLOWS_MISMATCH', `stream follows ${f.sid}, whose final seal differs from the one it names`, where));
+    } else if (origin.hasMac && origin.epoch !== prev.epoch + 1) {
+      this.#emit(finding('SEAL_EPOCH_ORDER', `first seal uses key epoch ${origin.epoch}; the stream it follows ended at ${prev.epoch}`, where));
+    }
+  }
+
   end(): VerifyReport {
     const tail = this.#partial + this.#decoder.end();
     this.#partial = '';
     if (tail.length > 0) this.#line(tail);
     const streams: StreamSummary[] = [];
     for (const s of this.#streams.values()) {
+      this.#checkFollows(s);
       s.end({ requireFinal: this.#opts.requireFinal, now: this.#opts.now, maxSealAgeMs: this.#opts.maxSealAgeMs });
       streams.push(s.summary());
     }

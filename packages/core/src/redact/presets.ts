@@ -25,7 +25,7 @@ export interface Preset {
   readonly id: string;
   /** Bumped whenever the preset's behaviour changes; recorded in every redaction summary. */
   readonly version: number;
-  readonly description: string;
+  readonly description?: string;
   /** Rule classes whose catalogue rules scan every string. */
   readonly classes: readonly RuleClass[];
   /** Action per class; a class without one is masked. */
