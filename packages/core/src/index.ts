@@ -40,3 +40,11 @@ export type { RetryPolicyOptions, SinkHealthOptions, RetryState, RetryDecision, 
 export { DeadLetterFile, readDeadLetters } from './delivery/dead-letter.js';
 export type { DeadLetterEntry, DeadLetterInput, DeadLetterOptions } from './delivery/dead-letter.js';
 export { merkleRoot, inclusionProof, verifyInclusion, consistencyProof, verifyConsistency, emptyRoot, MerkleLog } from './integrity/merkle.js';
+export { createPipeline, DROP_CHANNEL } from './pipeline.js';
+export type { Pipeline, PipelineStats, CloseResult } from './pipeline.js';
+export type { PipelineOptions, BatchOptions, MemoryOptions, SpoolPipelineOptions, OverflowPolicy } from './delivery/pipeline-options.js';
+export { SEND_CHANNEL, RETRY_CHANNEL, DEAD_LETTER_CHANNEL } from './delivery/deliverer.js';
+export { Spool } from './delivery/spool.js';
+export type { SpoolOptions } from './delivery/spool.js';
+export { pipelineOptionsFromConfig, TRANSPORT_ENV } from './config.js';
+export type { TransportConfig } from './config.js';

@@ -169,7 +169,6 @@ describe('rejections (coded LogSealError, terse message)', () => {
   it('undefined -> LOGSEAL_ERR_CANON_TYPE at the top, as an array element and as a hole', () => {
     expect(codeOf(undefined)).toBe('LOGSEAL_ERR_CANON_TYPE');
     expect(codeOf([1, undefined])).toBe('LOGSEAL_ERR_CANON_TYPE');
-    // eslint-disable-next-line no-sparse-arrays
     expect(codeOf([1, , 3])).toBe('LOGSEAL_ERR_CANON_TYPE');
   });
 

@@ -78,16 +78,31 @@ function carrier(secret: string, mode: Mode): { key: string; value: unknown } {
   }
 }
 
-/** Plants `secret` into container number `at` of `root` (wrapped in an object so there always is one). */
+/** A deep copy: fast-check reuses generated values while shrinking, so they must never be mutated. */
+function clone(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (v instanceof Date) return new Date(v.getTime());
+  if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, clone(x)]));
+  if (v instanceof Set) return new Set([...v].map(clone));
+  if (v instanceof Error) return new Error(v.message, { cause: clone(v.cause) });
+  if (Array.isArray(v)) return v.map(clone);
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: clone(x), enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+/** Plants `secret` into container number `at` of a copy of `root` (wrapped so there always is a container). */
 function plant(root: unknown, secret: string, at: number, mode: Mode): unknown {
-  const wrapper = { root };
+  const wrapper = { root: clone(root) };
   const all = containers(wrapper);
   const target = all[at % all.length]!;
   const { key, value } = carrier(secret, mode);
+  // In a keyless container (array, Set) the carrier's key is kept by wrapping it in an object.
+  const item = mode === 'key' ? { [key]: value } : value;
   if (target instanceof Map) target.set(key, value);
-  else if (target instanceof Set) target.add(value);
-  else if (Array.isArray(target)) target.push(value);
-  else (target as Record<string, unknown>)[key] = value;
+  else if (target instanceof Set) target.add(item);
+  else if (Array.isArray(target)) target.push(item);
+  else Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   return wrapper;
 }
 

@@ -10,10 +10,12 @@
 import { LogSealError } from '../errors.js';
 import type { Rule } from './rule.js';
 import { CLOUD_RULES } from './rules-cloud.js';
+import { SAAS_RULES } from './rules-saas.js';
+import { GENERIC_RULES } from './rules-generic.js';
 import { PII_RULES } from './pii-rules.js';
 
 /** Every rule, in scan-priority order. Treat as read-only; the scanner compiles its own RegExps. */
-export const ALL_RULES: readonly Rule[] = [...CLOUD_RULES, ...PII_RULES];
+export const ALL_RULES: readonly Rule[] = [...CLOUD_RULES, ...SAAS_RULES, ...GENERIC_RULES, ...PII_RULES];
 
 let index: Map<string, Rule> | undefined;
 
