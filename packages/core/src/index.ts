@@ -48,3 +48,5 @@ export { Spool } from './delivery/spool.js';
 export type { SpoolOptions } from './delivery/spool.js';
 export { pipelineOptionsFromConfig, TRANSPORT_ENV } from './config.js';
 export type { TransportConfig } from './config.js';
+export { checkBatch, Keyring } from './integrity/batch-check.js';
+export type { StreamTip, BatchCheck } from './integrity/batch-check.js';

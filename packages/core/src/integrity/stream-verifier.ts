@@ -110,6 +110,17 @@ export class StreamVerifier {
     return { ...this.#summary };
   }
 
+  /**
+   * Continues from a stored tip (the collector verifies batch by batch against what it
+   * already holds). Replays and equivocations of stored batches are the caller's to
+   * detect: it has every stored seal hash, this verifier only the tip's.
+   */
+  resume(tip: StreamTail & { batch: number; sealedAt: number }): void {
+    this.#last = { batch: tip.batch, epoch: tip.epoch, lastSeq: tip.lastSeq, head: tip.head, hash: tip.hash, sealedAt: tip.sealedAt };
+    this.#final = tip.final;
+    this.#seen.set(tip.batch, tip.hash);
+  }
+
   origin(): StreamOrigin | undefined {
     return this.#origin;
   }
