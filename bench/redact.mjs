@@ -115,21 +115,11 @@ console.log('');
 const keywordSets = secretRules.map((r) => r.keywords);
 const ac = gateModule.buildKeywordGate(keywordSets, 'aho-corasick');
 const rx = gateModule.buildKeywordGate(keywordSets, 'regex');
-const out = [];
-const acRate = measure((i) => {
-  out.length = 0;
-  ac.candidates(lines[i % lines.length], out);
-});
-const rxRate = measure((i) => {
-  out.length = 0;
-  rx.candidates(lines[i % lines.length], out);
-});
+const out = new Int32Array(keywordSets.length);
+const acRate = measure((i) => ac.candidates(lines[i % lines.length], out));
+const rxRate = measure((i) => rx.candidates(lines[i % lines.length], out));
 let gated = 0;
-for (const l of lines) {
-  out.length = 0;
-  ac.candidates(l, out);
-  gated += out.length;
-}
+for (const l of lines) gated += ac.candidates(l, out);
 console.log(`2. keyword gate alone (${new Set(keywordSets.flat()).size} keywords; ${(gated / lines.length).toFixed(2)} rules pass the gate per line)`);
 console.log(`   Aho-Corasick DFA over char codes    ${((acRate * bytesPerLine) / MB).toFixed(1).padStart(8)} MB/s`);
 console.log(`   one case-insensitive regex          ${((rxRate * bytesPerLine) / MB).toFixed(1).padStart(8)} MB/s`);

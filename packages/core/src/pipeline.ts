@@ -18,6 +18,7 @@ import { canonicalize } from './integrity/canonical-json.js';
 import { StreamSealer } from './integrity/stream-sealer.js';
 import type { GapBody } from './integrity/types.js';
 import { createRedactor, type Redactor } from './redact/redactor.js';
+import { recordTime, redactForChain } from './record-prep.js';
 import { DeadLetterFile } from './delivery/dead-letter.js';
 import { Deliverer, type DeliveryStats, type QueuedBatch } from './delivery/deliverer.js';
 import { createEncoder } from './delivery/encoders/index.js';
@@ -79,21 +80,6 @@ export interface Pipeline {
 /** Builds a pipeline; options are validated and the spool recovered before it returns. */
 export function createPipeline(options: PipelineOptions): Pipeline {
   return new LogSealPipeline(resolvePipelineOptions(options));
-}
-
-/** Timestamp of a log object: pino's `time` (ms), a `timestamp` (ISO or ms, as winston writes it), else the clock. */
-function recordTime(obj: unknown, clock: () => number): number {
-  if (typeof obj === 'object' && obj !== null) {
-    const o = obj as { time?: unknown; timestamp?: unknown };
-    for (const t of [o.time, o.timestamp]) {
-      if (typeof t === 'number' && Number.isSafeInteger(t) && t >= 0) return t;
-      if (typeof t === 'string' && t.length <= 40) {
-        const ms = Date.parse(t);
-        if (Number.isSafeInteger(ms) && ms >= 0) return ms;
-      }
-    }
-  }
-  return clock();
 }
 
 function outOf(sid: string, recs: ChainedRecord[], sealJson: string, seal: OutBatch['seal']): OutBatch {
@@ -227,13 +213,10 @@ class LogSealPipeline implements Pipeline {
       }
     }
     const ts = recordTime(record, this.#o.clock);
-    const r = this.#redactor.redact(record, st.recordsIn);
-    let body = r.value;
-    if (r.summary !== null) {
+    const { body, redactions } = redactForChain(this.#redactor, record, st.recordsIn);
+    if (redactions > 0) {
       st.recordsRedacted++;
-      st.redactions += r.findings.length;
-      // The summary travels in the record (counts per class, never a value or a key).
-      if (typeof body === 'object' && body !== null && !Array.isArray(body)) body = { ...(body as object), _redacted: r.summary };
+      st.redactions += redactions;
     }
     this.#flushDrops();
     this.#push(this.#sealer.append(body, ts));

@@ -23,9 +23,9 @@ function naiveCandidates(sets: string[][], text: string): number[] {
 }
 
 function gateCandidates(kind: 'aho-corasick' | 'regex', sets: string[][], text: string): number[] {
-  const out: number[] = [];
-  buildKeywordGate(sets, kind).candidates(text, out);
-  return out.sort((a, b) => a - b);
+  const out = new Int32Array(sets.length);
+  const n = buildKeywordGate(sets, kind).candidates(text, out);
+  return [...out.subarray(0, n)].sort((a, b) => a - b);
 }
 
 describe('keyword gate', () => {

@@ -53,7 +53,11 @@ export interface HttpSenderOptions {
   url: string | URL;
   /** A dispatcher of your own (Agent, Pool, MockAgent...). close() leaves it open. */
   dispatcher?: Dispatcher;
-  /** Sockets in the default Pool (default 4). */
+  /**
+   * Sockets in the default Pool (default 4): room for a stream's in-order batch, a partial
+   * resend and a heartbeat at once, yet few enough that a retry storm from many streams
+   * cannot open hundreds of sockets on a struggling sink.
+   */
   connections?: number;
   /** TCP + TLS connect timeout in ms for the default Pool (default 10_000). */
   connectTimeoutMs?: number;

@@ -18,10 +18,12 @@
 
 export interface KeywordGate {
   /**
-   * Appends to `out` the index (into the keyword sets given at build) of every rule with
-   * a keyword in `text`, each index once. Rules whose keyword set is empty never appear.
+   * Writes to `out` the index (into the keyword sets given at build) of every rule with a
+   * keyword in `text`, each index once, and returns how many. `out` must have room for
+   * every rule. Rules whose keyword set is empty never appear. (A preallocated typed
+   * array: resetting a JS array's length is a runtime call on V8's hot path.)
    */
-  candidates(text: string, out: number[]): void;
+  candidates(text: string, out: Int32Array): number;
   /** Length of the shortest keyword (a shorter string cannot contain any). */
   readonly minKeywordLength: number;
 }
@@ -184,7 +186,7 @@ class AhoCorasickGate implements KeywordGate {
     this.outFrom = this.firstOut * width;
   }
 
-  candidates(text: string, out: number[]): void {
+  candidates(text: string, out: Int32Array): number {
     const delta = this.delta;
     const outFrom = this.outFrom;
     const hasExtra = this.extra.size > 0;
@@ -200,14 +202,12 @@ class AhoCorasickGate implements KeywordGate {
         const rules = this.outputs[s / this.width - this.firstOut]!;
         for (let k = 0; k < rules.length; k++) {
           const r = rules[k]!;
-          if (this.stamps.mark(r, epoch)) {
-            out.push(r);
-            found++;
-          }
+          if (this.stamps.mark(r, epoch)) out[found++] = r;
         }
-        if (found === this.gatedRules) return; // every gated rule will run anyway
+        if (found === this.gatedRules) return found; // every gated rule will run anyway
       }
     }
+    return found;
   }
 }
 
@@ -255,20 +255,22 @@ class RegexGate implements KeywordGate {
     this.re = kws.length === 0 ? null : new RegExp(`(?=(${kws.map(escapeRegex).join('|')}))`, 'giu');
   }
 
-  candidates(text: string, out: number[]): void {
+  candidates(text: string, out: Int32Array): number {
     const re = this.re;
-    if (re === null) return;
+    if (re === null) return 0;
     re.lastIndex = 0;
     let epoch = 0;
+    let found = 0;
     let m: RegExpExecArray | null;
     while ((m = re.exec(text)) !== null) {
       if (epoch === 0) epoch = this.stamps.next();
       const rules = this.rulesOf.get((m[1] as string).toLowerCase());
-      if (rules !== undefined) for (const r of rules) if (this.stamps.mark(r, epoch)) out.push(r);
+      if (rules !== undefined) for (const r of rules) if (this.stamps.mark(r, epoch)) out[found++] = r;
       // Zero-width match: step on one code unit so overlapping keywords are seen. (With
       // 'u', a lastIndex inside a surrogate pair is moved back to its start, so step a pair.)
       const c = text.charCodeAt(m.index);
       re.lastIndex = m.index + (c >= 0xd800 && c <= 0xdbff ? 2 : 1);
     }
+    return found;
   }
 }

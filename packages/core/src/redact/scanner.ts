@@ -46,7 +46,8 @@ class RuleScanner implements Scanner {
   private readonly gate: KeywordGate;
   /** Rules with no keywords (class-wide PII rules such as a bare IPv4 pattern): always run. */
   private readonly ungated: number[];
-  private readonly hits: number[] = [];
+  /** Candidate rule indices of the current scan (gate output, then the ungated rules). */
+  private readonly hits: Int32Array;
 
   constructor(readonly rules: readonly Rule[], gateKind: GateKind) {
     this.compiled = rules.map(compileRule);
@@ -55,6 +56,7 @@ class RuleScanner implements Scanner {
       gateKind,
     );
     this.ungated = [];
+    this.hits = new Int32Array(rules.length);
     let min = Infinity;
     rules.forEach((r, i) => {
       const kw = r.keywords.filter((k) => k.length > 0);
@@ -69,13 +71,22 @@ class RuleScanner implements Scanner {
   scan(text: string): ScanMatch[] | null {
     if (text.length < this.minLength) return null;
     const hits = this.hits;
-    hits.length = 0;
-    this.gate.candidates(text, hits);
-    for (const u of this.ungated) hits.push(u);
-    if (hits.length === 0) return null;
-    if (hits.length > 1) hits.sort((a, b) => a - b);
+    let n = this.gate.candidates(text, hits);
+    for (const u of this.ungated) hits[n++] = u;
+    if (n === 0) return null;
+    // Catalogue order, so equal-length overlaps resolve the same way whatever the gate saw first.
+    for (let i = 1; i < n; i++) {
+      const v = hits[i]!;
+      let j = i - 1;
+      while (j >= 0 && hits[j]! > v) {
+        hits[j + 1] = hits[j]!;
+        j--;
+      }
+      hits[j + 1] = v;
+    }
     let found: ScanMatch[] | null = null;
-    for (const r of hits) {
+    for (let h = 0; h < n; h++) {
+      const r = hits[h]!;
       const c = this.compiled[r]!;
       const re = c.re;
       re.lastIndex = 0;

@@ -105,6 +105,14 @@ interface KeyScan {
   readonly hits: readonly RuleMeta[] | null;
   readonly remove: boolean;
 }
+
+/** Everything the walker needs to know about one property name; cached per name. */
+interface KeyInfo {
+  /** The name's scan result, or null when nothing was found in it. */
+  readonly scan: KeyScan | null;
+  /** The key-name rule that matches it, if any. */
+  readonly rule: ResolvedKey | undefined;
+}
 const KEY_CACHE_LIMIT = 4096;
 const KEY_CACHE_MAX_LENGTH = 256;
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -117,7 +125,7 @@ export class Walker {
   private readonly stack: object[] = [];
   private readonly path: (string | number)[] = [];
   private busy = false;
-  private readonly keyCache = new Map<string, KeyScan>();
+  private readonly keyCache = new Map<string, KeyInfo>();
 
   constructor(private readonly plan: WalkerPlan) {}
 
@@ -127,15 +135,15 @@ export class Walker {
     this.findings = null;
     this.dropped = 0;
     this.position = position;
-    this.stack.length = 0;
-    this.path.length = 0;
+    // push/pop keep both balanced; only an exception thrown through walk() leaves residue.
+    if (this.stack.length !== 0) this.stack.length = 0;
+    if (this.path.length !== 0) this.path.length = 0;
     try {
       let value = this.value(input, 0, this.plan.paths, false, this.plan.strict, false);
       if (value === SKIP || value === REMOVE || value === THROWS) value = null;
       return { value, findings: this.findings ?? [], dropped: this.dropped };
     } finally {
       this.busy = false;
-      this.stack.length = 0;
       this.findings = null;
     }
   }
@@ -146,7 +154,7 @@ export class Walker {
     this.busy = true;
     this.findings = null;
     this.position = position;
-    this.path.length = 0;
+    if (this.path.length !== 0) this.path.length = 0;
     try {
       const out = this.string(s);
       return { text: out, findings: this.findings ?? [] };
@@ -414,8 +422,11 @@ export class Walker {
     } else if (callow) cfilter = false;
 
     let outKey = k;
+    let keyRule: ResolvedKey | undefined;
     if (!callow) {
-      const ks = this.keyScan(k);
+      const ki = this.keyInfo(k);
+      keyRule = ki.rule;
+      const ks = ki.scan;
       if (ks !== null) {
         outKey = ks.out;
         if (ks.hits !== null) {
@@ -432,10 +443,8 @@ export class Walker {
     let res: Out;
     if (raw === THROWS) res = MARKER_THROWS;
     else if (!callow && cst !== null && cst.redact >= 0) res = this.whole(raw, this.plan.pathEntries[cst.redact]!, depth, cst);
-    else {
-      const kr = callow || this.plan.keys === null ? undefined : this.plan.keys.match(k);
-      res = kr !== undefined ? this.whole(raw, kr.data, depth, cst) : this.value(raw, depth + 1, cst, callow, cfilter, false);
-    }
+    else if (keyRule !== undefined) res = this.whole(raw, keyRule, depth, cst);
+    else res = this.value(raw, depth + 1, cst, callow, cfilter, false);
     this.path.pop();
     if (res === SKIP || res === REMOVE) return;
     if (outKey === '__proto__') {
@@ -462,25 +471,35 @@ export class Walker {
     return this.plan.applier.replace(rule.action, rule.id, rule.class, text);
   }
 
-  /** Key names are scanned like values (a token used as a key); results are cached per key. */
+  /**
+   * The key-name rule and scan result of a property name. Log records repeat the same few
+   * dozen names, so both are cached per name (bounded: a flood of distinct names, such as
+   * ids used as keys, resets the cache instead of growing it).
+   */
+  private keyInfo(k: string): KeyInfo {
+    let ki = this.keyCache.get(k);
+    if (ki !== undefined) return ki;
+    ki = { scan: this.keyScan(k), rule: this.plan.keys?.match(k)?.data };
+    if (k.length <= KEY_CACHE_MAX_LENGTH) {
+      if (this.keyCache.size >= KEY_CACHE_LIMIT) this.keyCache.clear();
+      this.keyCache.set(k, ki);
+    }
+    return ki;
+  }
+
+  /** Key names are scanned like values (a token used as a key). */
   private keyScan(k: string): KeyScan | null {
     const sc = this.plan.scanner;
     if (sc === null || k.length < sc.minLength) return null;
-    let ks = this.keyCache.get(k);
-    if (ks !== undefined) return ks;
     const cap = this.plan.maxStringLength;
     const long = k.length > cap;
     const src = long ? k.slice(0, cap + SCAN_MARGIN) : k;
     const r = rewriteSpans(src, sc.scan(src), this.plan.scanRules, long ? cap : src.length, this.plan.applier);
     const text = long ? `${r.text}[TRUNCATED:${k.length}]` : r.text;
     // A secret key under the remove action takes its property with it.
+    if (r.hits === null && !long) return null;
     const remove = r.hits !== null && r.hits.some((h) => h.action === 'remove');
-    ks = { out: text, hits: r.hits, remove };
-    if (k.length <= KEY_CACHE_MAX_LENGTH) {
-      if (this.keyCache.size >= KEY_CACHE_LIMIT) this.keyCache.clear();
-      this.keyCache.set(k, ks);
-    }
-    return ks;
+    return { out: text, hits: r.hits, remove };
   }
 
   private binary(view: ArrayBufferView, allow: boolean, typeName?: string): Out {

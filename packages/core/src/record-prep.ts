@@ -1,0 +1,32 @@
+/**
+ * What happens to a log object before it is chained, shared by the pipeline and the CLI's
+ * `logseal seal`: pick its timestamp, redact it, and attach the redaction summary.
+ */
+import type { Redactor } from './redact/redactor.js';
+
+/** Timestamp of a log object: pino's `time` (ms), a `timestamp` (ISO or ms, as winston writes it), else the clock. */
+export function recordTime(obj: unknown, clock: () => number): number {
+  if (typeof obj === 'object' && obj !== null) {
+    const o = obj as { time?: unknown; timestamp?: unknown };
+    for (const t of [o.time, o.timestamp]) {
+      if (typeof t === 'number' && Number.isSafeInteger(t) && t >= 0) return t;
+      if (typeof t === 'string' && t.length <= 40) {
+        const ms = Date.parse(t);
+        if (Number.isSafeInteger(ms) && ms >= 0) return ms;
+      }
+    }
+  }
+  return clock();
+}
+
+/**
+ * The body to chain: the redacted value, carrying `_redacted` (policy, version, counts per
+ * class: never a value or a key) when anything was redacted.
+ */
+export function redactForChain(redactor: Redactor, obj: unknown, position: number): { body: unknown; redactions: number } {
+  const r = redactor.redact(obj, position);
+  if (r.summary === null) return { body: r.value, redactions: 0 };
+  const v = r.value;
+  const body = typeof v === 'object' && v !== null && !Array.isArray(v) ? { ...(v as object), _redacted: r.summary } : v;
+  return { body, redactions: r.findings.length };
+}
