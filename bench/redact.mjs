@@ -10,7 +10,8 @@
  *      JSON.stringify, as pino does): records/s and the ratio.
  *
  * Run: cd packages/core && npx tsc -p tsconfig.build.json && cd ../.. && node bench/redact.mjs
- * Prints figures; asserts nothing. Each figure is the median of ROUNDS timed rounds after a warm-up.
+ * Prints figures; asserts nothing. Each figure is the median of ROUNDS timed rounds after a warm-up;
+ * contenders alternate round by round so that a change in machine load affects them alike.
  */
 
 import { createRedactor, ALL_RULES } from '@logseal/core';
@@ -28,23 +29,31 @@ function median(xs) {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Runs fn(i) repeatedly for ROUND_MS per round; returns the median ops per second. */
-function measure(fn, opsPerCall = 1) {
-  const deadline = performance.now() + ROUND_MS; // warm-up
-  let i = 0;
-  while (performance.now() < deadline) fn(i++);
-  const rates = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    let n = 0;
-    const t0 = performance.now();
-    let t1 = t0;
-    while (t1 - t0 < ROUND_MS) {
-      for (let k = 0; k < 16; k++) fn(n++);
-      t1 = performance.now();
-    }
-    rates.push((n * opsPerCall) / ((t1 - t0) / 1000));
+/** One timed round of fn(i) for ROUND_MS; returns calls per second. */
+function round(fn) {
+  let n = 0;
+  const t0 = performance.now();
+  let t1 = t0;
+  while (t1 - t0 < ROUND_MS) {
+    for (let k = 0; k < 16; k++) fn(n++);
+    t1 = performance.now();
   }
-  return median(rates);
+  return n / ((t1 - t0) / 1000);
+}
+
+/**
+ * Measures several contenders in alternating rounds (A, B, A, B, ...) after a warm-up, so a
+ * change in machine load hits all of them alike. Returns each one's median rate and, for
+ * each contender, the median of its per-round ratio to the first one.
+ */
+function race(...fns) {
+  for (const fn of fns) round(fn); // warm-up
+  const rates = fns.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) fns.forEach((fn, k) => rates[k].push(round(fn)));
+  return {
+    rates: rates.map(median),
+    ratios: rates.map((rs) => median(rs.map((x, i) => x / rates[0][i]))),
+  };
 }
 
 // ---- corpus: ordinary log text -------------------------------------------------------
@@ -91,24 +100,26 @@ console.log(`catalogue: ${ALL_RULES.length} rules, ${secretRules.length} in the 
 console.log('');
 
 // 1. whole-catalogue scan vs every regex
-const scanRate = measure((i) => secrets.redactText(lines[i % lines.length]));
 const naiveRes = secretRules.map((r) => new RegExp(r.pattern.source, r.pattern.flags.includes('g') ? r.pattern.flags : r.pattern.flags + 'g'));
-const naiveRate = measure((i) => {
-  const l = lines[i % lines.length];
-  let hits = 0;
-  for (const re of naiveRes) {
-    re.lastIndex = 0;
-    while (re.exec(l) !== null) hits++;
-  }
-  return hits;
-});
+const scan1 = race(
+  (i) => secrets.redactText(lines[i % lines.length]),
+  (i) => {
+    const l = lines[i % lines.length];
+    let hits = 0;
+    for (const re of naiveRes) {
+      re.lastIndex = 0;
+      while (re.exec(l) !== null) hits++;
+    }
+    return hits;
+  },
+);
 const bytesPerLine = corpusBytes / lines.length;
-const scanMBs = (scanRate * bytesPerLine) / MB;
-const naiveMBs = (naiveRate * bytesPerLine) / MB;
+const scanMBs = (scan1.rates[0] * bytesPerLine) / MB;
+const naiveMBs = (scan1.rates[1] * bytesPerLine) / MB;
 console.log('1. scan ordinary log text with the secrets catalogue');
 console.log(`   redactText (keyword gate + rules)   ${scanMBs.toFixed(1).padStart(8)} MB/s`);
 console.log(`   every rule regex, no gate           ${naiveMBs.toFixed(1).padStart(8)} MB/s`);
-console.log(`   ratio gate / no gate                ${(scanMBs / naiveMBs).toFixed(1).padStart(8)} x`);
+console.log(`   ratio gate / no gate                ${(1 / scan1.ratios[1]).toFixed(1).padStart(8)} x`);
 console.log('');
 
 // 2. the gate alone
@@ -116,21 +127,27 @@ const keywordSets = secretRules.map((r) => r.keywords);
 const ac = gateModule.buildKeywordGate(keywordSets, 'aho-corasick');
 const rx = gateModule.buildKeywordGate(keywordSets, 'regex');
 const out = new Int32Array(keywordSets.length);
-const acRate = measure((i) => ac.candidates(lines[i % lines.length], out));
-const rxRate = measure((i) => rx.candidates(lines[i % lines.length], out));
+const gate2 = race(
+  (i) => ac.candidates(lines[i % lines.length], out),
+  (i) => rx.candidates(lines[i % lines.length], out),
+);
+const [acRate, rxRate] = gate2.rates;
 let gated = 0;
 for (const l of lines) gated += ac.candidates(l, out);
 console.log(`2. keyword gate alone (${new Set(keywordSets.flat()).size} keywords; ${(gated / lines.length).toFixed(2)} rules pass the gate per line)`);
 console.log(`   Aho-Corasick DFA over char codes    ${((acRate * bytesPerLine) / MB).toFixed(1).padStart(8)} MB/s`);
 console.log(`   one case-insensitive regex          ${((rxRate * bytesPerLine) / MB).toFixed(1).padStart(8)} MB/s`);
-console.log(`   ratio                               ${(acRate / rxRate).toFixed(1).padStart(8)} x`);
+console.log(`   ratio                               ${(1 / gate2.ratios[1]).toFixed(1).padStart(8)} x`);
 console.log('');
 
 // 3. redact() of typical records
 const records = recordMix(3000);
 const recBytes = records.reduce((s, r) => s + Buffer.byteLength(JSON.stringify(r)), 0) / records.length;
-const redactRate = measure((i) => secrets.redact(records[i % records.length], i));
-const cloneRate = measure((i) => structuredClone(records[i % records.length]));
+const rec3 = race(
+  (i) => secrets.redact(records[i % records.length], i),
+  (i) => structuredClone(records[i % records.length]),
+);
+const [redactRate, cloneRate] = rec3.rates;
 console.log(`3. redact() of the record mix (${recBytes.toFixed(0)} bytes average), secrets preset`);
 console.log(`   createRedactor({preset:'secrets'})  ${Math.round(redactRate).toLocaleString('en-US').padStart(10)} records/s  (${((redactRate * recBytes) / MB).toFixed(1)} MB/s)`);
 console.log(`   structuredClone (reference)         ${Math.round(cloneRate).toLocaleString('en-US').padStart(10)} records/s`);
@@ -143,15 +160,23 @@ const pathsOnly = createRedactor({
   paths,
 });
 const pino = pinoRedact({ paths }); // serialises with JSON.stringify by default
-const oursRate = measure((i) => JSON.stringify(pathsOnly.redact(records[i % records.length]).value));
-const pinoRate = measure((i) => pino(records[i % records.length]));
 const pinoObj = pinoRedact({ paths, serialize: false });
-const oursObjRate = measure((i) => pathsOnly.redact(records[i % records.length]));
-const pinoObjRate = measure((i) => pinoObj(records[i % records.length]));
+const str4 = race(
+  (i) => JSON.stringify(pathsOnly.redact(records[i % records.length]).value),
+  (i) => pino(records[i % records.length]),
+);
+const obj4 = race(
+  (i) => pathsOnly.redact(records[i % records.length]),
+  (i) => pinoObj(records[i % records.length]),
+);
+const [oursRate, pinoRate] = str4.rates;
+const [oursObjRate, pinoObjRate] = obj4.rates;
 console.log(`4. key-path-only redaction, ${paths.length} paths, same records`);
 console.log(`   LogSeal redact + JSON.stringify     ${Math.round(oursRate).toLocaleString('en-US').padStart(10)} records/s`);
 console.log(`   @pinojs/redact (JSON.stringify)     ${Math.round(pinoRate).toLocaleString('en-US').padStart(10)} records/s`);
-console.log(`   ratio LogSeal / @pinojs/redact      ${(oursRate / pinoRate).toFixed(2).padStart(10)} x`);
+console.log(`   ratio LogSeal / @pinojs/redact      ${(1 / str4.ratios[1]).toFixed(2).padStart(10)} x`);
 console.log(`   LogSeal redact (object out)         ${Math.round(oursObjRate).toLocaleString('en-US').padStart(10)} records/s`);
 console.log(`   @pinojs/redact serialize:false      ${Math.round(pinoObjRate).toLocaleString('en-US').padStart(10)} records/s`);
-console.log(`   ratio (object out)                  ${(oursObjRate / pinoObjRate).toFixed(2).padStart(10)} x`);
+console.log(`   ratio (object out)                  ${(1 / obj4.ratios[1]).toFixed(2).padStart(10)} x`);
+console.log('');
+console.log('(each ratio is the median of per-round ratios, rounds alternating between the contenders)');

@@ -33,6 +33,11 @@ export const ERROR_CODES = {
   LOGSEAL_ERR_DEAD_LETTER: 'The dead-letter file could not be written, or reading it back found a malformed entry.',
   LOGSEAL_ERR_ENCODE_LIMIT: 'An item exceeds a sink format limit (e.g. Datadog 1 MB per log); it is never truncated or dropped silently.',
   LOGSEAL_ERR_EXPORT_FORMAT: 'An exported item is not what the named sink format writes (no LogSeal record or seal in it).',
+  // collector (@logseal/collector)
+  LOGSEAL_ERR_COLLECTOR_LOCKED: 'Another live collector process holds the data directory.',
+  LOGSEAL_ERR_COLLECTOR_STORAGE: 'The collector data directory is inconsistent (acknowledged data missing) or a storage operation failed.',
+  LOGSEAL_ERR_COLLECTOR_LISTEN: 'The collector could not start listening (address in use, no permission) or was started twice.',
+  LOGSEAL_ERR_CHECKPOINT: 'A transparency-log checkpoint or proof does not parse, or its signature does not verify.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -57,3 +57,5 @@ export { checkPipelineOptions } from './check-pipeline-options.js';
 export { shutdownOnSignal } from './shutdown-on-signal.js';
 export type { ShutdownOnSignalOptions } from './shutdown-on-signal.js';
 export { errorForThreadBoundary } from './thread-boundary-error.js';
+export { invalidOption, rejectUnknownOptions } from './errors.js';
+export { entryScriptName } from './entry-script.js';

@@ -324,14 +324,45 @@ class LogSealPipeline implements Pipeline {
       this.#persist = this.#persist.then(() => this.#store!.saveAsync(state));
       q.ready = this.#persist;
     }
-    q.ready.catch((err: unknown) => {
-      this.#stats.lastError = err instanceof Error ? err.message : String(err);
-    });
+    q.ready.then(
+      () => {
+        q.durable = true;
+        this.#evict();
+      },
+      (err: unknown) => {
+        this.#stats.lastError = err instanceof Error ? err.message : String(err);
+      },
+    );
     this.#deliverer.enqueue(q);
   }
 
+  /**
+   * With a spool, a batch that is durable on disk need not stay in memory: past half the
+   * memory cap the newest durable batches (sent last) give up their records, which are read
+   * back from the spool when their turn comes. A long outage then fills the spool, not the heap.
+   */
+  #evict(): void {
+    const spool = this.#spool;
+    if (spool === undefined) return;
+    const queued = this.#deliverer.queued;
+    for (let i = queued.length - 1; i >= 1 && this.#memBytes > this.#o.memory.maxBytes / 2; i--) {
+      const q = queued[i]!;
+      if (q.inFlight === true || q.evicted === true || q.durable !== true || q.no === undefined || q.out.records.length === 0) continue;
+      const no = q.no;
+      this.#memBytes -= q.out.bytes;
+      q.evicted = true;
+      q.out = { ...q.out, records: [], recordJson: [] };
+      q.load = async () => {
+        q.out = outOfSpooled(await spool.read(no));
+        q.evicted = false;
+        this.#memBytes += q.out.bytes;
+      };
+    }
+    if (!this.#overCap()) for (const r of this.#drainWaiters.splice(0)) r();
+  }
+
   #onDone(q: QueuedBatch, how: 'delivered' | 'dead-lettered' | 'dropped', _deadItems: number): void {
-    this.#memBytes -= q.out.bytes;
+    if (q.evicted !== true) this.#memBytes -= q.out.bytes;
     if (how === 'dead-lettered' && q.out.records.length > 0) {
       // The sink never got these records: say so in the chain, so the verifier names a loss, not tampering.
       this.#gap({ dropped: q.out.records.length, reason: 'send-failed', fromSeq: q.out.seal.firstSeq, toSeq: q.out.seal.lastSeq });
@@ -364,10 +395,12 @@ class LogSealPipeline implements Pipeline {
   #dropOldest(): boolean {
     const q = this.#deliverer.dropOldest();
     if (q === undefined) return false;
+    // An evicted batch's records are on disk only: its seal still gives the count and range
+    // (its own gap records, if any, are counted as dropped records and not re-declared).
     const gaps = q.out.records.filter((r) => r.kind === 'gap');
-    const n = q.out.records.length - gaps.length;
+    const n = q.evicted === true ? q.out.seal.count : q.out.records.length - gaps.length;
     this.#stats.recordsDropped += n;
-    if (q.out.records.length > 0 && q.out.sid === this.#sealer.sid) {
+    if (q.out.seal.count > 0 && q.out.sid === this.#sealer.sid) {
       // Declare the batch's seq range, and again every range its own gap records declared
       // (they leave with it), merged where they touch: the verifier must see every hole covered.
       const ranges = [{ from: q.out.seal.firstSeq, to: q.out.seal.lastSeq, dropped: n }];

@@ -193,6 +193,29 @@ describe('pipeline', () => {
     expect(rep.streams).toHaveLength(2);
   });
 
+  it('with a spool, an outage fills the spool (not the heap): durable batches are evicted and read back', async () => {
+    const s = await sink({ default: { status: 503 } });
+    const cap = 100_000;
+    const p = pipe(s.url, { spool: { dir: tmp() }, batch: { maxRecords: 20, maxBytes: 10_000 }, memory: { maxBytes: cap, overflow: 'block' } });
+    let written = 0;
+    for (let i = 0; i < 1500; i++) {
+      await p.writeAsync({ level: 30, msg: `payload ${i} ${'z'.repeat(200)}` });
+      written++;
+    }
+    // ~400 KB were written against a 100 KB memory cap without blocking for good: the spool holds them
+    expect(written).toBe(1500);
+    const st1 = p.stats();
+    expect(st1.spoolBytes).toBeGreaterThan(cap);
+    expect(st1.peakMemoryBytes).toBeLessThanOrEqual(cap + 12_000);
+    s.setDefault({ status: 200 });
+    await p.flush();
+    await p.close();
+    expect(p.stats().recordsDropped).toBe(0);
+    const rep = await verify(received(s), { keys: keyring, requireFinal: true });
+    expect(rep.findings).toEqual([]);
+    expect(rep.records.total).toBe(1500);
+  });
+
   it('validates options at construction, naming the option', () => {
     expect(() => createPipeline({} as never)).toThrow(expect.objectContaining({ code: 'LOGSEAL_ERR_INVALID_OPTION', message: expect.stringContaining('"url"') }));
     expect(() => createPipeline({ url: 'http://127.0.0.1:1', macKey: keys.macKey, batch: { maxRecords: 0 } })).toThrow(expect.objectContaining({ message: expect.stringContaining('batch.maxRecords') }));

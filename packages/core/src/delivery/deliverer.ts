@@ -29,6 +29,11 @@ export interface QueuedBatch {
   /** Items still to deliver after a partial answer; undefined: all. */
   pending?: ItemRef[];
   inFlight?: boolean;
+  /** Set once `ready` resolved: the batch is on disk (spool) and may be evicted from memory. */
+  durable?: boolean;
+  /** Set when the records were evicted from memory; `load` reads them back from the spool. */
+  evicted?: boolean;
+  load?: () => Promise<void>;
 }
 
 export type DoneHow = 'delivered' | 'dead-lettered' | 'dropped';
@@ -135,6 +140,7 @@ export class Deliverer {
         // In flight from here: drop-oldest must not take a batch the sender holds.
         head.inFlight = true;
         await head.ready;
+        if (head.evicted === true) await head.load!();
         const { delay, waiting } = await this.#deliver(head);
         head.inFlight = false;
         if (delay === 0 || this.#stopped) continue;
@@ -144,6 +150,7 @@ export class Deliverer {
         if (waiting && next !== undefined) {
           next.inFlight = true;
           await next.ready;
+          if (next.evicted === true) await next.load!();
           const probe = await this.#deliver(next, true);
           next.inFlight = false;
           if (probe.delay === 0) continue;

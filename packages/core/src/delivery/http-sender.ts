@@ -10,7 +10,10 @@
  * it as "sink down" would hold every batch back until memory or spool overflows. The
  * result carries cause 'tls' so the pipeline can warn once, loudly. A server that
  * demands a client certificate we did not send (nginx `ssl_verify_client on`) answers
- * HTTP 400 (fatal too), or aborts the handshake with a TLS alert (ERR_SSL_*: fatal).
+ * HTTP 400 (fatal too), or aborts the handshake with a TLS alert (ERR_SSL_*: fatal). One
+ * blind spot: under TLS 1.3 a Node-style server's "certificate required" alert comes after
+ * the client considers the handshake done, and undici then reports UND_ERR_SOCKET "other
+ * side closed", which is retryable: nothing at this layer tells it from a dropped socket.
  *
  * Every response body is read (capped) or destroyed, so a socket is always released to
  * the pool or closed: an unread undici body holds its connection forever.

@@ -90,6 +90,8 @@ export class Spool {
   #segments: Segment[] = [];
   /** Number and bytes of each unacknowledged block, in order. */
   #unacked: { no: number; bytes: number }[] = [];
+  /** Where each unacknowledged block lives, so it can be read back after its memory copy was evicted. */
+  #where = new Map<number, { path: string; offset: number; bytes: number }>();
   #unackedBytes = 0;
   #acked = -1;
   #nextNo = 0;
@@ -140,7 +142,7 @@ export class Spool {
     const names = readdirSync(this.dir).filter((n) => /^seg-\d{12}\.log$/.test(n)).sort();
     for (const name of names) {
       const path = join(this.dir, name);
-      const { blocks, goodBytes, totalBytes } = readBlocks(readFileSync(path, 'utf8'));
+      const { blocks, goodBytes, totalBytes } = readBlocks(readFileSync(path, "utf8"));
       if (goodBytes < totalBytes) {
         truncatedBytes += totalBytes - goodBytes;
         truncateSync(path, goodBytes);
@@ -155,6 +157,7 @@ export class Spool {
         this.#nextNo = Math.max(this.#nextNo, b.no + 1);
         if (b.no > this.#acked) {
           batches.push(b);
+          this.#where.set(b.no, { path, offset: b.offset, bytes: b.bytes });
           this.#unacked.push({ no: b.no, bytes: b.bytes });
           this.#unackedBytes += b.bytes;
         }
@@ -226,9 +229,10 @@ export class Spool {
     const run = async (): Promise<void> => {
       try {
         const seg = await this.#segmentFor(no, bytes);
+        const last = this.#segments[this.#segments.length - 1]!;
         await seg.write(text);
         await seg.datasync();
-        const last = this.#segments[this.#segments.length - 1]!;
+        if (this.#unacked.some((u) => u.no === no)) this.#where.set(no, { path: last.path, offset: last.bytes, bytes });
         last.lastNo = no;
         last.bytes += bytes;
         if (oldOpen !== undefined) await unlink(oldOpen).catch(() => undefined);
@@ -245,7 +249,11 @@ export class Spool {
   async ack(no: number): Promise<void> {
     if (no <= this.#acked) return;
     this.#acked = no;
-    while (this.#unacked.length > 0 && this.#unacked[0]!.no <= no) this.#unackedBytes -= this.#unacked.shift()!.bytes;
+    while (this.#unacked.length > 0 && this.#unacked[0]!.no <= no) {
+      const u = this.#unacked.shift()!;
+      this.#unackedBytes -= u.bytes;
+      this.#where.delete(u.no);
+    }
     const path = join(this.dir, 'acked.json');
     const tmp = path + '.tmp';
     await writeFile(tmp, JSON.stringify({ no }) + '\n', { mode: 0o600 });
@@ -254,6 +262,24 @@ export class Spool {
     while (this.#segments.length > 1 && this.#segments[0]!.lastNo <= no) {
       const seg = this.#segments.shift()!;
       await unlink(seg.path).catch(() => undefined);
+    }
+  }
+
+  /** Reads a durable, unacknowledged block back (its memory copy was evicted). */
+  async read(no: number): Promise<SpooledBatch> {
+    const w = this.#where.get(no);
+    if (w === undefined) throw new LogSealError('LOGSEAL_ERR_SPOOL_IO', `spool: block ${no} is not on disk`);
+    const fh = await open(w.path, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(w.bytes);
+      await fh.read(buf, 0, w.bytes, w.offset);
+      const { blocks } = readBlocks(buf.toString("utf8"), w.offset);
+      if (blocks.length !== 1 || blocks[0]!.no !== no) throw new Error('block boundary mismatch');
+      return blocks[0]!;
+    } catch (err) {
+      throw ioError(`read block ${no}`, err);
+    } finally {
+      await fh.close();
     }
   }
 
@@ -332,8 +358,8 @@ export class Spool {
 }
 
 /** Parses segment text into complete blocks; a torn tail (crash mid-append) ends the good part. */
-function readBlocks(text: string): { blocks: SpooledBatch[]; goodBytes: number; totalBytes: number } {
-  const blocks: SpooledBatch[] = [];
+function readBlocks(text: string, base = 0): { blocks: (SpooledBatch & { offset: number })[]; goodBytes: number; totalBytes: number } {
+  const blocks: (SpooledBatch & { offset: number })[] = [];
   const totalBytes = Buffer.byteLength(text);
   let pos = 0;
   let goodBytes = 0;
@@ -367,7 +393,7 @@ function readBlocks(text: string): { blocks: SpooledBatch[]; goodBytes: number; 
     if (seal?.type !== 'seal' || seal.batch !== header.batch) break;
     const block = text.slice(pos, p);
     const bytes = Buffer.byteLength(block);
-    blocks.push({ no: header.no, sid: header.sid, batch: header.batch, lines, records: parsed.slice(0, -1) as RecordEnvelope[], seal, bytes });
+    blocks.push({ no: header.no, sid: header.sid, batch: header.batch, lines, records: parsed.slice(0, -1) as RecordEnvelope[], seal, bytes, offset: base + goodBytes });
     goodBytes += bytes;
     pos = p;
   }

@@ -127,7 +127,12 @@ export class Walker {
   private busy = false;
   private readonly keyCache = new Map<string, KeyInfo>();
 
-  constructor(private readonly plan: WalkerPlan) {}
+  /** False when no scanner and no key rule exist (paths only): property names need no look-up. */
+  private readonly keyWork: boolean;
+
+  constructor(private readonly plan: WalkerPlan) {
+    this.keyWork = plan.scanner !== null || plan.keys !== null;
+  }
 
   walk(input: unknown, position?: number | string): WalkResult {
     if (this.busy) return new Walker(this.plan).walk(input, position); // re-entered from a getter or toJSON
@@ -423,7 +428,7 @@ export class Walker {
 
     let outKey = k;
     let keyRule: ResolvedKey | undefined;
-    if (!callow) {
+    if (!callow && this.keyWork) {
       const ki = this.keyInfo(k);
       keyRule = ki.rule;
       const ks = ki.scan;

@@ -1,0 +1,219 @@
+/**
+ * The pino transport (issue 5): a pino-abstract-transport stream that feeds @logseal/core's
+ * pipeline. The same function serves three uses:
+ *
+ *   pino({ transport: { target: '@logseal/pino', options } })     one worker target
+ *   pino({ transport: { targets: [{ target: '@logseal/pino', options }, ...] } })
+ *   const stream = await logseal(options); pino(stream)             in-process stream
+ *
+ * Objects, not lines: pino-abstract-transport parses each line once, through our parseLine
+ * (line-parser.ts), which also wraps non-JSON lines and adds the level label. With
+ * `parse: 'lines'` it would still call parseLine (JSON.parse by default) for its metadata and
+ * we would parse every line twice.
+ *
+ * Flush: thread-stream 4.2 (pinojs/thread-stream#198) answers the main thread's flush(cb)
+ * only after the worker's destination flushed: lib/worker.js `flushDestination` calls
+ * `destination.flush(cb)` when the destination has one (a promise it returns is awaited
+ * too). Our destination is the split2 stream pino-abstract-transport returns, so we give it
+ * a `flush`: wait until every line written so far has reached the pipeline, then the
+ * pipeline's flush(), which seals the open batch and resolves when the sink acknowledged it.
+ *
+ * Exit: pino's exit hook (on-exit-leak-free -> autoEnd) calls thread-stream's end(), which
+ * blocks the main thread (Atomics.wait, up to 10 s) until the destination emits 'close'.
+ * end() reaches our stream as end(); split2 ends, autoDestroy calls pino-abstract-transport's
+ * `close`, and ours closes the pipeline: flush, seal `final`, deliver within closeTimeoutMs
+ * (default 8000, inside that window).
+ */
+import { once } from 'node:events';
+import type { Transform } from 'node:stream';
+import { workerData } from 'node:worker_threads';
+import build from 'pino-abstract-transport';
+import { createPipeline, entryScriptName, errorForThreadBoundary, pipelineOptionsFromConfig, type CloseResult, type Pipeline, type PipelineStats } from '@logseal/core';
+import { configView, lineParser, type LineCounters, type PinoConfigView } from './line-parser.js';
+import type { LogSealPinoOptions } from './options.js';
+import { joinHub } from './worker-hub.js';
+
+/** Counters of one transport: the pipeline's, plus the lines it read. */
+export interface LogSealPinoStats extends PipelineStats {
+  /** Lines read from pino. */
+  linesIn: number;
+  /** Lines that were not a JSON object or array, shipped wrapped (`_nonJson: true`). */
+  nonJsonLines: number;
+}
+
+/** The stream the transport function returns (pino writes lines into it). */
+export interface LogSealStream extends Transform {
+  /** Stream id of the chain this transport writes. */
+  readonly sid: string;
+  /**
+   * Resolves when every line written so far is sealed and acknowledged by the sink (or
+   * dead-lettered after the retry deadline; with a spool, durable on disk while the sink is
+   * down). With a callback (pino's logger.flush(cb) and thread-stream call it so) returns nothing.
+   */
+  flush(): Promise<void>;
+  flush(cb: (err?: Error | null) => void): void;
+  /** Ends the stream: flushes, seals `final`, resolves within closeTimeoutMs. Idempotent. */
+  close(): Promise<CloseResult>;
+  stats(): LogSealPinoStats;
+}
+
+/** Brand of our streams, so the main-thread helpers can tell one from pino's ThreadStream. */
+export const LOGSEAL_STREAM = Symbol.for('logseal.pino.stream');
+
+/**
+ * Keys added to the options object of a single `target`: `pinoWillSendConfig` and `levels`
+ * (customLevels) by pino/lib/transport.js, `$context` by thread-stream/index.js createWorker.
+ */
+const PINO_ADDED = ['pinoWillSendConfig', 'levels', '$context'];
+
+/** Running in a worker to which pino will send its config (PINO_CONFIG). */
+function pinoWillSendConfig(): boolean {
+  const wd = workerData as { workerData?: { pinoWillSendConfig?: unknown } } | null;
+  return wd?.workerData?.pinoWillSendConfig === true;
+}
+
+/** Options as the user wrote them: without what pino added to a single target's options. */
+function userOptions(options: unknown): LogSealPinoOptions {
+  if (options === undefined || options === null) return {};
+  const wd = workerData as { workerData?: unknown } | null;
+  if (typeof options === 'object' && options === wd?.workerData) {
+    const copy: Record<string, unknown> = { ...(options as Record<string, unknown>) };
+    for (const k of PINO_ADDED) delete copy[k];
+    return copy as LogSealPinoOptions;
+  }
+  return options as LogSealPinoOptions;
+}
+
+/**
+ * config.ts takes the default `service` from process.argv[1], which in pino's worker is
+ * thread-stream's worker.js: name the application's entry script instead, unless an option
+ * or the environment names the service.
+ */
+function withWorkerService(config: LogSealPinoOptions): LogSealPinoOptions {
+  if (typeof config !== 'object' || config === null || config.service !== undefined) return config;
+  if (process.env.LOGSEAL_SERVICE || process.env.npm_package_name) return config;
+  const name = entryScriptName();
+  return name === null ? config : { ...config, service: name };
+}
+
+const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Builds the transport. Options are validated (and the pipeline built, the spool recovered)
+ * before the stream exists, so a bad option fails the worker before its first record; the
+ * error carries its code in its message, because pino re-raises it in the main thread from a
+ * structured clone that drops `code` (errorForThreadBoundary).
+ */
+export async function createLogSealStream(options?: LogSealPinoOptions): Promise<LogSealStream> {
+  const inWorker = pinoWillSendConfig();
+  let pipe: Pipeline;
+  try {
+    const config = userOptions(options);
+    pipe = createPipeline(pipelineOptionsFromConfig(inWorker ? withWorkerService(config) : config));
+  } catch (err) {
+    throw inWorker ? errorForThreadBoundary(err) : err;
+  }
+
+  const counters: LineCounters = { lines: 0, nonJson: 0 };
+  let view: PinoConfigView = configView(undefined);
+  let source: Transform | undefined;
+  let waitingDrain = false;
+  let ending = false;
+  let closeResult: CloseResult | undefined;
+  let leaveHub: () => void = () => undefined;
+
+  const onData = (obj: unknown): void => {
+    let ok: boolean;
+    try {
+      ok = pipe.write(obj);
+    } catch (err) {
+      source?.destroy(err as Error);
+      return;
+    }
+    // 'block' backpressure: stop reading until the pipeline is below its memory cap. pino's
+    // ThreadStream then holds further lines (the worker stops advancing its read index).
+    // Once end() was called nothing waits: the pipeline takes everything, so close() can
+    // seal it (and spool it) within pino's exit window.
+    if (!ok && !ending && !waitingDrain) {
+      waitingDrain = true;
+      source!.pause();
+      void pipe.drained().then(() => {
+        waitingDrain = false;
+        source!.resume();
+      });
+    }
+  };
+
+  const stream = (await build(
+    (src) => {
+      source = src;
+      const s = src as Transform & { levels?: unknown; messageKey?: unknown; errorKey?: unknown };
+      if (inWorker) {
+        // expectPinoConfig: pino-abstract-transport calls us once the config arrived.
+        view = configView({ levels: s.levels, messageKey: s.messageKey, errorKey: s.errorKey });
+      } else {
+        // In-process, pino emits its config on the stream it writes to (pino.js: PINO_CONFIG).
+        src.on('message', (m: { code?: unknown; config?: unknown } | null) => {
+          if (m !== null && typeof m === 'object' && m.code === 'PINO_CONFIG') view = configView(m.config);
+        });
+      }
+      src.on('data', onData);
+    },
+    {
+      parseLine: lineParser(() => view, counters),
+      // Only where pino will send it: elsewhere pino-abstract-transport would fail the stream.
+      expectPinoConfig: inWorker,
+      // pino sets lastLevel/lastObj/... on metadata streams for every record; we need none.
+      metadata: false,
+      close: async () => {
+        leaveHub();
+        closeResult = await pipe.close();
+      },
+    } as { expectPinoConfig: true; metadata: false },
+  )) as unknown as LogSealStream;
+
+  /** Every line written so far has been handed to the pipeline. */
+  const inputSettled = async (): Promise<void> => {
+    const src = source!;
+    while (!src.destroyed && (src.writableLength > 0 || src.readableLength > 0 || waitingDrain)) await tick(2);
+  };
+  const flushAll = async (): Promise<void> => {
+    await inputSettled();
+    await pipe.flush();
+  };
+  const stats = (): LogSealPinoStats => ({ ...pipe.stats(), linesIn: counters.lines, nonJsonLines: counters.nonJson });
+
+  const end = stream.end.bind(stream) as (...a: unknown[]) => LogSealStream;
+  Object.defineProperties(stream, {
+    [LOGSEAL_STREAM]: { value: true },
+    sid: { get: () => pipe.sid, enumerable: true },
+    stats: { value: stats },
+    flush: {
+      // One declared parameter: thread-stream passes its callback when flush.length > 0.
+      value: function flush(cb?: (err?: Error | null) => void): Promise<void> | void {
+        const p = flushAll();
+        if (typeof cb !== 'function') return p;
+        p.then(() => cb(), (err: Error) => cb(err));
+      },
+    },
+    end: {
+      value: (...args: unknown[]) => {
+        ending = true;
+        if (waitingDrain) source?.resume();
+        return end(...args);
+      },
+    },
+    close: {
+      value: async (): Promise<CloseResult> => {
+        if (closeResult !== undefined) return closeResult;
+        if (stream.destroyed) return pipe.close();
+        const closed = once(stream, 'close');
+        if (!stream.writableEnded) stream.end();
+        await closed.catch(() => undefined);
+        return closeResult ?? (await pipe.close());
+      },
+    },
+  });
+  leaveHub = joinHub({ flush: flushAll, stats });
+  return stream;
+}
