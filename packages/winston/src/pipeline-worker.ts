@@ -84,6 +84,7 @@ function start(): void {
           }
         } finally {
           // Taken (or refused): either way these bytes no longer wait between the threads.
+          Atomics.add(taken, 1, BigInt(m.records.length));
           Atomics.add(taken, 0, BigInt(m.bytes));
           if (Atomics.load(ctl, CTL_WAITING) === 1) {
             Atomics.store(ctl, CTL_WAITING, 0);

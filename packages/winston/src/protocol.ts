@@ -13,7 +13,7 @@
  *   ctl[CTL_WAITING]  1 while the application thread holds a log() callback back for want
  *                     of queue space: the worker then posts 'drain' after its next chunk.
  *   taken[0]          bytes of record text the worker has written into the pipeline so far;
- *                     posted minus taken is the queue between the threads.
+ *                     posted minus taken is the queue between the threads. taken[1]: records.
  */
 import type { CloseResult, PipelineOptions, PipelineStats } from '@logseal/core';
 

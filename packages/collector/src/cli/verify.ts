@@ -53,7 +53,8 @@ export function summary(report: VerifyReport, requested: string[]): string {
   const warnings = report.findings.length - errors;
   out.push('', `${errors} error(s), ${warnings} warning(s)${report.findingsDropped > 0 ? `, ${report.findingsDropped} more not listed` : ''}`);
   for (const f of report.findings) {
-    const where = [f.sid !== undefined ? `stream ${f.sid}` : '', f.batch !== undefined ? `batch ${f.batch}` : '', f.seq !== undefined ? `seq ${f.seq}${f.seqTo !== undefined && f.seqTo !== f.seq ? `..${f.seqTo}` : ''}` : '', f.line !== undefined ? `line ${f.line}` : ''].filter(Boolean).join(', ');
+    const file = (f as { file?: string }).file;
+    const where = [f.sid !== undefined ? `stream ${f.sid}` : '', f.batch !== undefined ? `batch ${f.batch}` : '', f.seq !== undefined ? `seq ${f.seq}${f.seqTo !== undefined && f.seqTo !== f.seq ? `..${f.seqTo}` : ''}` : '', f.line !== undefined ? `${file !== undefined ? `${file}:` : 'line '}${f.line}` : ''].filter(Boolean).join(', ');
     out.push(`  ${f.severity === 'error' ? 'ERROR' : 'warn '} ${f.code} (${where}): ${f.message}`);
   }
   out.push('', report.ok ? 'VERIFIED: complete and untouched.' : 'NOT VERIFIED.');
@@ -100,14 +101,17 @@ export const verifyCmd: Command = {
       io.stderr.write(`\r[${bar}] ${pct}% ${(done / 1e6).toFixed(1)}/${(total / 1e6).toFixed(1)} MB`);
     };
     const format = values.format as string | undefined;
+    /** First input line of each file, to name findings by file and line. */
+    const starts: { file: string; first: number }[] = [];
     if (format === undefined || format === 'logseal' || format === 'ndjson') {
       for (const f of files) {
+        starts.push({ file: f, first: v.itemsRead + 1 });
         for await (const chunk of createReadStream(f, { highWaterMark: 1 << 20 })) {
           v.push(chunk as Buffer);
           done += (chunk as Buffer).length;
           tick();
         }
-        v.push(Buffer.from('\n'));
+        v.endOfInput();
       }
     } else {
       // Sink exports come in any order: decode every item, restore the stream order, then verify.
@@ -125,6 +129,16 @@ export const verifyCmd: Command = {
     }
     if (progress) io.stderr.write('\n');
     const report = v.end();
+    if (starts.length > 1) {
+      for (const f of report.findings as (typeof report.findings[number] & { file?: string })[]) {
+        if (f.line === undefined) continue;
+        const at = starts.findLast((x) => x.first <= f.line!);
+        if (at !== undefined) {
+          f.file = at.file;
+          f.line = f.line - at.first + 1;
+        }
+      }
+    }
     io.stdout.write(values.json === true ? JSON.stringify(report, null, 2) + '\n' : summary(report, files));
     return report.ok ? 0 : 1;
   },

@@ -124,6 +124,19 @@ export class Verifier {
     this.#object(item, this.#items);
   }
 
+  /** Lines and items read so far (a caller verifying several files maps finding lines back to files with it). */
+  get itemsRead(): number {
+    return this.#items;
+  }
+
+  /** Ends the current byte stream: a last line without a newline is processed now (call between files). */
+  endOfInput(): void {
+    const tail = this.#partial + this.#decoder.end();
+    this.#partial = '';
+    this.#skipping = false;
+    if (tail.length > 0) this.#line(tail);
+  }
+
   #chunk(text: string): void {
     let start = 0;
     let nl = text.indexOf('\n');
@@ -253,9 +266,7 @@ export class Verifier {
   }
 
   end(): VerifyReport {
-    const tail = this.#partial + this.#decoder.end();
-    this.#partial = '';
-    if (tail.length > 0) this.#line(tail);
+    this.endOfInput();
     const streams: StreamSummary[] = [];
     for (const s of this.#streams.values()) {
       this.#checkFollows(s);

@@ -21,6 +21,8 @@
 
 import { createHmac } from 'node:crypto';
 import { LogSealError } from '../errors.js';
+import type { ScanMatch } from './scanner.js';
+import type { PolicyClass } from './presets.js';
 
 export type Action = 'mask' | 'partial' | 'hash' | 'remove';
 export const ACTIONS: readonly Action[] = ['mask', 'partial', 'hash', 'remove'];
@@ -86,6 +88,40 @@ function partial(rule: string, cls: string, value: string): string {
     if (alnum.length >= 8) return `[REDACTED:${rule}:…${alnum.slice(-4)}]`;
   }
   return `[REDACTED:${rule}]`;
+}
+
+/** What an action needs to know about the rule that found a value. */
+export interface RuleMeta {
+  readonly id: string;
+  readonly class: PolicyClass;
+  readonly action: Action;
+}
+
+/**
+ * Replaces each match in `s` by its action's text and drops everything from `cut` on. A
+ * match that starts before the cut but crosses it is replaced whole: no half secret is
+ * ever left at the end of a cut string. Returns the rules that fired, in order.
+ */
+export function rewriteSpans(
+  s: string,
+  matches: readonly ScanMatch[] | null,
+  metas: readonly RuleMeta[],
+  cut: number,
+  applier: ActionApplier,
+): { text: string; hits: RuleMeta[] | null } {
+  if (matches === null) return { text: cut >= s.length ? s : s.slice(0, cut), hits: null };
+  let out = '';
+  let pos = 0;
+  const hits: RuleMeta[] = [];
+  for (const m of matches) {
+    if (m.start >= cut) break;
+    const meta = metas[m.rule]!;
+    out += s.slice(pos, m.start) + applier.replace(meta.action, meta.id, meta.class, s.slice(m.start, m.end));
+    pos = m.end;
+    hits.push(meta);
+  }
+  if (pos < cut) out += s.slice(pos, Math.min(cut, s.length));
+  return { text: out, hits: hits.length > 0 ? hits : null };
 }
 
 /** Decodes and checks a hash key: bytes as given, or a string's UTF-8 bytes. */

@@ -254,3 +254,16 @@ export function compilePaths(spec: {
   addClosed(closed, root);
   return { root: internState(closed, new Map()), redactCount };
 }
+
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** A key path as a JSON path for findings: `$`, `.key` for identifiers, `["key"]` otherwise, `[i]` for positions. */
+export function formatPath(path: readonly (string | number)[]): string {
+  let out = '$';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (IDENT.test(seg)) out += `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}

@@ -17,10 +17,10 @@ import type { Rule } from './rule.js';
 import { ALL_RULES, catalogueIndex } from './catalogue.js';
 import { resolvePolicy, type RedactionPolicy, type ResolvedPolicy } from './policy.js';
 import { createScanner, type Scanner } from './scanner.js';
-import { ActionApplier } from './actions.js';
+import { ActionApplier, type RuleMeta } from './actions.js';
 import { KeyMatcher } from './key-matcher.js';
 import { compilePaths } from './path-matcher.js';
-import { Walker, type Finding, type RuleMeta } from './walker.js';
+import { Walker, type Finding } from './walker.js';
 import type { PolicyClass } from './presets.js';
 import type { GateKind } from './keyword-gate.js';
 

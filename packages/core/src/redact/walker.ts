@@ -1,43 +1,33 @@
 /**
  * The value walker (issue 3 item 8): copies whatever a logger hands over into plain JSON
- * data, redacting on the way. It NEVER mutates its input (winston hands the same object
- * to every transport) and its output is ready for RFC 8785 canonicalisation: only
- * objects, arrays, strings, finite numbers (safe integers or fractions), booleans and
- * null. docs/redaction.md has the full table; in short:
+ * data, redacting on the way: allow and keep paths, the scan of every key and string,
+ * path rules, key-name rules, numbers through the card rules. It NEVER mutates its input
+ * (winston hands the same object to every transport) and its output is ready for RFC 8785
+ * canonicalisation. value-forms.ts turns the exotic values (Error, Buffer, Map, ...) into
+ * data; docs/redaction.md has the whole table.
  *
- *   undefined, functions   dropped from objects, null in arrays (as JSON.stringify does)
- *   NaN, Infinity          the strings "NaN", "Infinity", "-Infinity" (JCS has no text for them)
- *   -0                     0
- *   BigInt                 decimal string
- *   lone surrogates        U+FFFD, in values and keys (RFC 8785 section 3.2.2.2 needs
- *                          well-formed Unicode; a cut long string could split a pair)
- *   symbol values          String(sym), scanned; symbol KEYS are dropped
- *   Date                   ISO 8601 string (invalid date: null)
- *   Buffer, Uint8Array,    { type, byteLength, utf8 }: the first 1 KiB decoded as UTF-8,
- *   ArrayBuffer, DataView  scanned (never passed on as raw bytes, which no rule could read)
- *   other typed arrays     { type, length, values }: the first 64 elements
- *   Map                    object when every key is a string, else [[key, value], ...]
- *   Set                    array
- *   Error                  { type, message, stack, code?, cause?, errors?, ...own props }
- *   objects with toJSON    the toJSON() result (URL, Decimal, ...), as JSON.stringify does
- *   boxed primitives       their primitive value
- *   a getter that throws   "[Throws]"
- *   a reference cycle      "[Circular]"
- *   deeper than maxDepth   "[MaxDepth]"
- *   long strings           scanned up to maxStringLength (+ a margin so a secret across the
- *                          cut is still found), then cut, with "[TRUNCATED:<length>]"
- *
- * Object keys are built with defineProperty when the key is `__proto__`, so a hostile
- * key never changes a prototype (prototype pollution); `constructor` and friends are
- * plain own keys.
+ * Output objects get `__proto__` through defineProperty, so a hostile key never changes a
+ * prototype (prototype pollution); `constructor` and friends are plain own keys.
  */
 
-import { Buffer } from 'node:buffer';
 import { types } from 'node:util';
 import type { Scanner, ScanMatch } from './scanner.js';
-import type { Action, ActionApplier } from './actions.js';
+import { rewriteSpans, type Action, type ActionApplier, type RuleMeta } from './actions.js';
 import type { KeyMatcher } from './key-matcher.js';
-import type { PathState } from './path-matcher.js';
+import { formatPath, type PathState } from './path-matcher.js';
+import {
+  BINARY_PREVIEW_BYTES,
+  binaryForm,
+  errorEntries,
+  isContainer,
+  MARKER_CIRCULAR,
+  MARKER_DEPTH,
+  MARKER_THROWS,
+  THROWS,
+  TYPED_ARRAY_PREVIEW,
+  wellFormed,
+  type BinaryForm,
+} from './value-forms.js';
 import type { ResolvedKey, ResolvedPath } from './policy.js';
 import type { PolicyClass } from './presets.js';
 
@@ -53,12 +43,6 @@ export interface Finding {
   readonly in: 'value' | 'key';
   /** The record position the caller passed to redact() (e.g. the chain sequence number). */
   readonly position?: number | string;
-}
-
-export interface RuleMeta {
-  readonly id: string;
-  readonly class: PolicyClass;
-  readonly action: Action;
 }
 
 export interface WalkerPlan {
@@ -86,18 +70,9 @@ export interface WalkResult {
 
 /** Scanned past maxStringLength so a secret straddling the cut (a PEM key is ~3.3 KB) is still found whole. */
 export const SCAN_MARGIN = 8192;
-/** Bytes of a Buffer/ArrayBuffer shown (decoded and scanned). */
-export const BINARY_PREVIEW_BYTES = 1024;
-/** Elements of a non-byte typed array shown. */
-export const TYPED_ARRAY_PREVIEW = 64;
-
-export const MARKER_CIRCULAR = '[Circular]';
-export const MARKER_DEPTH = '[MaxDepth]';
-export const MARKER_THROWS = '[Throws]';
 
 const SKIP = Symbol('skip'); // JSON's "undefined": dropped from objects, null in arrays
 const REMOVE = Symbol('remove'); // the remove action: dropped from objects and arrays
-const THROWS = Symbol('throws');
 type Out = unknown;
 
 interface KeyScan {
@@ -115,7 +90,6 @@ interface KeyInfo {
 }
 const KEY_CACHE_LIMIT = 4096;
 const KEY_CACHE_MAX_LENGTH = 256;
-const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const NUMBER_SCAN_MIN = 1e11; // PANs have at least 12 digits (ISO/IEC 7812-1)
 
 export class Walker {
@@ -269,10 +243,8 @@ export class Walker {
   }
 
   private special(v: object, depth: number, st: PathState | null, allow: boolean, filter: boolean, noToJSON: boolean): Out {
-    if (ArrayBuffer.isView(v)) return this.binary(v, allow);
-    if (v instanceof ArrayBuffer || types.isSharedArrayBuffer(v)) {
-      return this.binary(new Uint8Array(v), allow, v instanceof ArrayBuffer ? 'ArrayBuffer' : 'SharedArrayBuffer');
-    }
+    const bin = binaryForm(v);
+    if (bin !== null) return this.binary(bin, allow);
     if (v instanceof Date) {
       const t = v.getTime();
       return Number.isNaN(t) ? null : v.toISOString();
@@ -322,43 +294,7 @@ export class Walker {
 
   private error(e: Error, depth: number, st: PathState | null, allow: boolean, filter: boolean): Out {
     const out: Record<string, unknown> = {};
-    const read = (f: () => unknown): unknown => {
-      try {
-        return f();
-      } catch {
-        return THROWS;
-      }
-    };
-    // pino-std-serializers' err shape: type from the constructor, then message and stack.
-    const type = read(() => (typeof e.constructor === 'function' && e.constructor.name ? e.constructor.name : e.name));
-    this.prop(out, 'type', type, depth, st, allow, filter);
-    this.prop(out, 'message', read(() => e.message), depth, st, allow, filter);
-    this.prop(out, 'stack', read(() => e.stack), depth, st, allow, filter);
-    const done = new Set(['type', 'message', 'stack']);
-    const code = read(() => (e as { code?: unknown }).code);
-    if (code !== undefined) {
-      this.prop(out, 'code', code, depth, st, allow, filter);
-      done.add('code');
-    }
-    if (read(() => 'cause' in e) === true) {
-      this.prop(out, 'cause', read(() => e.cause), depth, st, allow, filter);
-      done.add('cause');
-    }
-    const errors = read(() => (e as { errors?: unknown }).errors);
-    if (Array.isArray(errors)) {
-      this.prop(out, 'errors', errors, depth, st, allow, filter);
-      done.add('errors');
-    }
-    let keys: string[] = [];
-    try {
-      keys = Object.keys(e);
-    } catch {
-      /* a Proxy'd error: keep what we have */
-    }
-    for (const k of keys) {
-      if (done.has(k)) continue;
-      this.prop(out, k, read(() => (e as unknown as Record<string, unknown>)[k]), depth, st, allow, filter);
-    }
+    for (const [k, v] of errorEntries(e)) this.prop(out, k, v, depth, st, allow, filter);
     return out;
   }
 
@@ -507,36 +443,31 @@ export class Walker {
     return { out: text, hits: r.hits, remove };
   }
 
-  private binary(view: ArrayBufferView, allow: boolean, typeName?: string): Out {
-    const type = typeName ?? (Buffer.isBuffer(view) ? 'Buffer' : view.constructor.name);
-    const isBytes = view instanceof Uint8Array || view instanceof Uint8ClampedArray || view instanceof DataView || typeName !== undefined;
-    if (!isBytes) {
-      const arr = view as unknown as ArrayLike<number | bigint>;
+  private binary(bin: BinaryForm, allow: boolean): Out {
+    if (bin.kind === 'typed') {
       const values: unknown[] = [];
-      const n = Math.min(arr.length, TYPED_ARRAY_PREVIEW);
+      const n = Math.min(bin.values.length, TYPED_ARRAY_PREVIEW);
       this.path.push('values');
       for (let i = 0; i < n; i++) {
         this.path.push(i);
-        values.push(this.value(arr[i], 0, null, allow, false, true));
+        values.push(this.value(bin.values[i], 0, null, allow, false, true));
         this.path.pop();
       }
       this.path.pop();
-      return { type, length: arr.length, values };
+      return { type: bin.type, length: bin.values.length, values };
     }
-    const bytes = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-    const take = Math.min(bytes.length, BINARY_PREVIEW_BYTES + SCAN_MARGIN);
-    const decoded = bytes.toString('utf8', 0, take);
+    const bytes = bin.bytes;
+    const decoded = bytes.toString('utf8', 0, Math.min(bytes.length, BINARY_PREVIEW_BYTES + SCAN_MARGIN));
     this.path.push('utf8');
     let utf8: string;
     if (allow) utf8 = decoded.length > BINARY_PREVIEW_BYTES ? decoded.slice(0, BINARY_PREVIEW_BYTES) : decoded;
     else {
       const sc = this.plan.scanner;
-      const matches = sc === null ? null : sc.scan(decoded);
-      utf8 = this.apply(decoded, matches, this.plan.scanRules, 'value', BINARY_PREVIEW_BYTES);
+      utf8 = this.apply(decoded, sc === null ? null : sc.scan(decoded), this.plan.scanRules, 'value', BINARY_PREVIEW_BYTES);
     }
     this.path.pop();
     if (bytes.length > BINARY_PREVIEW_BYTES) utf8 += `[TRUNCATED:${bytes.length}]`;
-    return { type, byteLength: bytes.length, utf8: wellFormed(utf8) };
+    return { type: bin.type, byteLength: bytes.length, utf8: wellFormed(utf8) };
   }
 
   // ---- findings -----------------------------------------------------------------------
@@ -548,57 +479,4 @@ export class Walker {
         : { rule: meta.id, class: meta.class, action: meta.action, path: formatPath(this.path), in: where, position: this.position };
     (this.findings ??= []).push(f);
   }
-}
-
-const hasWellFormed = typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function';
-
-/** Replaces lone surrogates with U+FFFD (ES2024 String.prototype.toWellFormed, native on Node 20). */
-export function wellFormed(s: string): string {
-  if (hasWellFormed) {
-    const ws = s as string & { isWellFormed(): boolean; toWellFormed(): string };
-    return ws.isWellFormed() ? s : ws.toWellFormed();
-  }
-  return s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
-}
-
-/**
- * Replaces each match in `s` by its action's text and drops everything from `cut` on. A
- * match that starts before the cut but crosses it is replaced whole: no half secret is
- * ever left at the end of a cut string.
- */
-function rewriteSpans(
-  s: string,
-  matches: readonly ScanMatch[] | null,
-  metas: readonly RuleMeta[],
-  cut: number,
-  applier: ActionApplier,
-): { text: string; hits: RuleMeta[] | null } {
-  if (matches === null) return { text: cut >= s.length ? s : s.slice(0, cut), hits: null };
-  let out = '';
-  let pos = 0;
-  const hits: RuleMeta[] = [];
-  for (const m of matches) {
-    if (m.start >= cut) break;
-    const meta = metas[m.rule]!;
-    out += s.slice(pos, m.start) + applier.replace(meta.action, meta.id, meta.class, s.slice(m.start, m.end));
-    pos = m.end;
-    hits.push(meta);
-  }
-  if (pos < cut) out += s.slice(pos, Math.min(cut, s.length));
-  return { text: out, hits: hits.length > 0 ? hits : null };
-}
-
-function isContainer(v: unknown): boolean {
-  return typeof v === 'object' && v !== null;
-}
-
-/** `$`, `.key` for identifier keys, `["key"]` otherwise, `[i]` for array positions. */
-export function formatPath(path: readonly (string | number)[]): string {
-  let out = '$';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (IDENT.test(seg)) out += `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out;
 }
