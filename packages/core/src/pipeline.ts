@@ -111,6 +111,8 @@ class LogSealPipeline implements Pipeline {
   #persist: Promise<void> = Promise.resolve();
   #drops: { count: number; tsMin: number; tsMax: number } | null = null;
   #drainWaiters: (() => void)[] = [];
+  /** Keep-alive timers of awaited flush() / drained() calls (#held). */
+  readonly #holds = new Set<NodeJS.Timeout>();
   #closing: Promise<CloseResult> | undefined;
   /** Spool block numbers done (delivered, dead-lettered, dropped) but not yet under the contiguous watermark. */
   #doneNos = new Set<number>();
@@ -153,13 +155,27 @@ class LogSealPipeline implements Pipeline {
       this.#store = this.#spool.stateStore;
       const rec = this.#spool.open();
       let state = this.#store.load();
-      // A crash between the spool's fsync of a batch and the state save: roll the state forward.
-      const newest = rec.newest;
-      if (state !== null && newest !== null && newest.sid === state.sid && newest.batch === state.batch) {
-        state = stateAfterSeal(state, newest.seal, sealHashOf(newest), (k) => Buffer.from(nextEpochKey(loadMacKey(k))).toString('base64url'));
-        this.#store.save(state);
+      // A new stream killed before its first state save (a first start, or the stream that
+      // follows a final one) exists only in the spool: rebuild its start from its sid
+      // (test/delivery-crash.test.ts "kill before the first batch is sealed").
+      let fresh: StreamSealer | undefined;
+      const spooledSid = rec.open[rec.open.length - 1]?.sid ?? rec.newest?.sid;
+      if (spooledSid !== undefined && (state === null || (state.final && state.sid !== spooledSid)) && (o.sid === undefined || o.sid === spooledSid)) {
+        fresh = new StreamSealer({ ...sealerBase, sid: spooledSid, ...(state !== null ? { state } : {}) });
+        state = fresh.state();
       }
-      this.#sealer = new StreamSealer({ ...sealerBase, ...(state !== null ? { state } : {}) });
+      // A crash between the spool's fsync of batches and their state saves: roll the state
+      // forward through EVERY durable batch past it. Blocks become durable in the spool's own
+      // write chain while the state saves queue behind them, so the state can trail by several
+      // batches (test "three kills"); none of those was sent (a batch leaves only after its state save).
+      let rolled = false;
+      for (const b of rec.batches) {
+        if (state === null || b.sid !== state.sid || b.batch !== state.batch) continue;
+        state = stateAfterSeal(state, b.seal, sealHashOf(b), (k) => Buffer.from(nextEpochKey(loadMacKey(k))).toString('base64url'));
+        rolled = true;
+      }
+      if (rolled) this.#store.save(state!);
+      this.#sealer = fresh !== undefined && !rolled ? fresh : new StreamSealer({ ...sealerBase, ...(state !== null ? { state } : {}) });
       const adopt = rec.open.filter((r) => r.sid === this.#sealer.sid);
       if (adopt.length > 0 && !this.#sealer.isFinal) {
         this.#sealer.adoptPending(adopt);
@@ -232,12 +248,30 @@ class LogSealPipeline implements Pipeline {
 
   drained(): Promise<void> {
     if (!this.#overCap()) return Promise.resolve();
-    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+    return this.#held(new Promise((resolve) => this.#drainWaiters.push(resolve)));
   }
 
   async flush(): Promise<void> {
     if (this.#open.length > 0 || this.#drops !== null) this.#sealBatch(false);
-    await this.#settled();
+    await this.#held(this.#settled());
+  }
+
+  /**
+   * Keeps the event loop alive while a caller awaits `p` (until close()). The deliverer's
+   * backoff sleeps are unref'd so background retries never hold an exiting app open; but
+   * with a caller awaiting flush() or drained() and nothing else on the loop, Node would end
+   * the process with the await unsettled (exit code 13) and drop what is in memory
+   * (test/delivery-crash.test.ts "keeps the process alive").
+   */
+  async #held<T>(p: Promise<T>): Promise<T> {
+    const t = setInterval(() => undefined, 2 ** 30);
+    this.#holds.add(t);
+    try {
+      return await p;
+    } finally {
+      clearInterval(t);
+      this.#holds.delete(t);
+    }
   }
 
   close(): Promise<CloseResult> {
@@ -265,6 +299,7 @@ class LogSealPipeline implements Pipeline {
     const done = await Promise.race([this.#deliverer.idle().then(() => 'idle' as const), timeout]);
     clearTimeout(timer);
     this.#deliverer.stop();
+    for (const t of this.#holds) clearInterval(t);
     const left = this.#deliverer.queued;
     let spooledBatches = 0;
     let lostRecords = 0;

@@ -24,7 +24,7 @@ describe('docs', () => {
     for (const o of options) expect(doc, o).toContain(`\`${o}\``);
     for (const c of POLICY_CLASSES) expect(doc, c).toContain(`\`${c}\``);
     for (const a of ACTIONS) expect(doc, a).toContain(`\`${a}\``);
-    for (const code of ['LOGSEAL_ERR_POLICY', 'LOGSEAL_ERR_HASH_KEY', 'LOGSEAL_ERR_PATH_SYNTAX', 'LOGSEAL_ERR_INVALID_OPTION', 'LOGSEAL_W_REDACTION_OFF']) {
+    for (const code of ['LOGSEAL_ERR_POLICY', 'LOGSEAL_ERR_HASH_KEY', 'LOGSEAL_ERR_PATH_SYNTAX', 'LOGSEAL_ERR_INVALID_OPTION', 'LOGSEAL_WARN_REDACTION_OFF']) {
       expect(doc, code).toContain(code);
     }
   });

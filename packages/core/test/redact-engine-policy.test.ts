@@ -296,7 +296,7 @@ describe('presets', () => {
   it('off: no redaction, still plain JSON, and a coded warning at creation', () => {
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     const r = make({ preset: 'off' });
-    expect(warn).toHaveBeenCalledWith(expect.stringContaining('without redaction'), expect.objectContaining({ code: 'LOGSEAL_W_REDACTION_OFF' }));
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('without redaction'), expect.objectContaining({ code: 'LOGSEAL_WARN_REDACTION_OFF' }));
     expect(r.redact({ password: 'p', t: SECRET, n: 1n }).value).toEqual({ password: 'p', t: SECRET, n: '1' });
   });
 

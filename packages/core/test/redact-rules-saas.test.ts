@@ -138,7 +138,7 @@ describe('secret group covers the credential, not the surrounding URL or key nam
     ['mailgun-api-key', (p) => /(key-[0-9a-f]{32}|[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8})/.exec(p)?.[1] ?? ''],
     ['stripe-secret-key', (p) => /(sk_(?:live|test)_[A-Za-z0-9]+)/.exec(p)?.[1] ?? ''],
     ['adyen-api-key', (p) => /(AQE[^\s'"]+)/.exec(p)?.[1] ?? ''],
-    ['discord-bot-token', (p) => /(?:=|Bot )(\S+)$/.exec(p)?.[1] ?? ''],
+    ['discord-bot-token', (p) => /[=\s]([^\s=]+)$/.exec(p)?.[1] ?? ''],
     ['splunk-hec-token', (p) => /([0-9a-f]{8}-[0-9a-f-]{27})/.exec(p)?.[1] ?? ''],
   ];
   it.each(cases)('%s', (id, expected) => {

@@ -5,7 +5,8 @@
  *
  * Three groups, told apart by name:
  *   winston's own      level, format, silent, handleExceptions, handleRejections, name
- *   this adapter's     thread, queueBytes, formatted, exitHook, env
+ *   this adapter's     sinkFormat (core's `format`: in winston `format` is logform's), thread,
+ *                      queueBytes, formatted, exitHook, env
  *   the pipeline's     everything else: @logseal/core's TransportConfig (url, preset, keys, batch,
  *                      memory, spool, http, retry, ...), merged with LOGSEAL_* environment
  *                      variables by pipelineOptionsFromConfig; explicit options win.
@@ -14,11 +15,14 @@ import type TransportStream from 'winston-transport';
 import { checkPipelineOptions, invalidOption as invalid, pipelineOptionsFromConfig, type PipelineOptions, type TransportConfig } from '@logseal/core';
 
 /** Options of `new LogSealTransport(options)`. Every field is optional when LOGSEAL_URL and a key are in the environment. */
-export interface LogSealTransportOptions extends TransportConfig {
+export interface LogSealTransportOptions extends Omit<TransportConfig, 'format'> {
   // ---- winston's transport options -----------------------------------------------------
   /** Most verbose level this transport ships (default: the logger's level). */
   level?: string;
-  /** A logform format applied for this transport only, after the logger's format (default: none). */
+  /**
+   * A logform format applied for this transport only, after the logger's format (default:
+   * none). winston's meaning of `format`; the sink's wire format is `sinkFormat`.
+   */
   format?: TransportStream.TransportStreamOptions['format'];
   /** Ships nothing when true (default false). */
   silent?: boolean;
@@ -30,6 +34,12 @@ export interface LogSealTransportOptions extends TransportConfig {
   name?: string;
 
   // ---- this adapter --------------------------------------------------------------------
+  /**
+   * Wire format of the sink: 'logseal' (the collector), 'ndjson', 'elasticsearch', 'loki',
+   * 'splunk', 'datadog', 'otlp', 'clickhouse' (default: $LOGSEAL_FORMAT, else 'logseal').
+   * @logseal/core calls it `format`; in winston `format` is the logform format.
+   */
+  sinkFormat?: string;
   /**
    * Run redaction, hashing, sealing and delivery in a worker thread (default true). The
    * application's thread then only snapshots each record as JSON text (docs/winston.md has
@@ -81,7 +91,7 @@ export interface ResolvedTransportOptions {
 }
 
 const WINSTON_KEYS = ['level', 'format', 'silent', 'handleExceptions', 'handleRejections'] as const;
-const ADAPTER_KEYS = ['name', 'thread', 'queueBytes', 'formatted', 'exitHook', 'env'] as const;
+const ADAPTER_KEYS = ['name', 'thread', 'queueBytes', 'formatted', 'exitHook', 'env', 'sinkFormat'] as const;
 const INJECTABLES = ['dispatcher', 'clock', 'random'] as const;
 
 function bool(name: string, v: unknown, dflt: boolean): boolean {
@@ -137,6 +147,10 @@ export function resolveTransportOptions(options: LogSealTransportOptions | undef
     (injected as Record<string, unknown>)[k] = v;
   }
 
+  if (given.sinkFormat !== undefined) {
+    if (typeof given.sinkFormat !== 'string' || given.sinkFormat.length === 0) invalid('sinkFormat', 'a sink format name', given.sinkFormat);
+    rest['format'] = given.sinkFormat;
+  }
   const pipeline: PipelineOptions = { ...pipelineOptionsFromConfig(rest as TransportConfig, env), ...injected };
   checkPipelineOptions(pipeline);
   return { winston, name, thread, queueBytes, formatted, exitHook, pipeline };

@@ -6,13 +6,15 @@
  */
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import type { Dispatcher } from 'undici';
 import { Keyring, loadSigningKey, type KeyInput, type KeyringEntry, type HttpSenderOptions } from '@logseal/core';
 import type { KeyObject } from 'node:crypto';
 import { isValidOrigin } from './checkpoint.js';
 import { keyEntry, readKeyFile } from './key-file.js';
 import type { LoggerOptions } from './logger.js';
 import { bool, fn, int, invalid, optObject, pem, rejectUnknown, str } from './validate.js';
+
+/** An undici Dispatcher (typed through core, so this package needs no direct undici dependency). */
+type Dispatcher = NonNullable<HttpSenderOptions['dispatcher']>;
 
 export interface CollectorTlsOptions {
   /** Server certificate chain (PEM). */

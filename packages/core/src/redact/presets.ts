@@ -167,7 +167,7 @@ function build(name: PresetName): Preset {
         description: 'No redaction at all. Values are still normalised to plain JSON. Warns at start.',
         classes: [], actions: {}, keys: [], paths: [], allow: [],
         warning: {
-          code: 'LOGSEAL_W_REDACTION_OFF',
+          code: 'LOGSEAL_WARN_REDACTION_OFF',
           message: 'LogSeal redaction preset "off": records are hashed, sealed and shipped without redaction; a leaked secret can never be removed',
         },
       };

@@ -260,15 +260,17 @@ export const SAAS_RULES: readonly Rule[] = [
     id: 'discord-bot-token',
     description: 'Discord bot token after a discord key name or an "Authorization: Bot" header',
     class: 'secret',
-    keywords: ['discord', 'bot '],
+    keywords: ['discord', 'bot'],
+    // "bot" context: "Authorization: Bot <t>", and short phrases such as "Bot token loaded: <t>"
+    // (bounded, so the lazy run stays linear; the token shape and its validator do the rest).
     pattern: new RegExp(
-      String.raw`(?:(?<![A-Za-z0-9])discord[\w.-]{0,30}?(?:token|secret|key)[\w.-]{0,24}${SEP}|(?<![A-Za-z0-9])bot {1,3})` +
+      String.raw`(?:(?<![A-Za-z0-9])discord[\w.-]{0,30}?(?:token|secret|key)[\w.-]{0,24}${SEP}|(?<![A-Za-z0-9])bot(?:[ \t]{1,3}|[ \t_-]?token[\w ]{0,16}?${SEP}))` +
         String.raw`(?<secret>[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40})(?![A-Za-z0-9_-])`,
       'gi',
     ),
     validate: discordBotTokenValid,
     minEntropy: 4,
-    positives: ['DISCORD_BOT_TOKEN=MTUyNjE1NzY2ODkxNDY0MzkwMQ.riko8j.2KbN6qe80O-awhkL0ylNV8rfy5H-BmHaxGIAg0', 'Authorization: Bot MTE3Njg5NDY1Mzg5NDA0NTg5Nw.WhiCVE.8KpoH6AXgybLjTMnQ6WKCaaBK1cjB9TZjxhw0z'],
+    positives: ['DISCORD_BOT_TOKEN=MTUyNjE1NzY2ODkxNDY0MzkwMQ.riko8j.2KbN6qe80O-awhkL0ylNV8rfy5H-BmHaxGIAg0', 'Authorization: Bot MTE3Njg5NDY1Mzg5NDA0NTg5Nw.WhiCVE.8KpoH6AXgybLjTMnQ6WKCaaBK1cjB9TZjxhw0z', 'Bot token loaded: MTE3Njg5NDY1Mzg5NDA0NTg5Nw.WhiCVE.8KpoH6AXgybLjTMnQ6WKCaaBK1cjB9TZjxhw0z'],
     negatives: [
       'DISCORD_BOT_TOKEN=MTIzNDU2Nzg5MDEyMzQ1Njc4.XXXXXX.XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX',
       'discord_token=Gm5fgQ9_KWLWWa7ksibtB4v6.0phocC.WqMhHkW4fwzNjxKUQD2BI40gLFqCQ8V5gxlAPo',
@@ -391,15 +393,18 @@ export const SAAS_RULES: readonly Rule[] = [
     description: 'Mailgun private API key or webhook signing key (key-<32 hex> or <32>-<8>-<8> hex) in mailgun context or api: basic auth',
     class: 'secret',
     keywords: ['mailgun', 'api:'],
+    // Context: "mailgun" anywhere shortly before on the line ("mailgun: api key key-…"), or the
+    // `api:` basic-auth user. A bare `key-<32 hex>` is not enough: cache keys look the same.
     pattern: new RegExp(
-      String.raw`(?:(?<![A-Za-z0-9])mailgun[\w.-]{0,30}${SEP}|(?<![A-Za-z0-9])api:)` +
-        String.raw`(?<secret>key-[0-9a-f]{32}|[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8})(?![A-Za-z0-9-])`,
+      String.raw`(?:(?<![A-Za-z0-9])mailgun[^\r\n]{0,40}?|(?<![A-Za-z0-9])api:)` +
+        String.raw`(?<![A-Za-z0-9_-])(?<secret>key-[0-9a-f]{32}|[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8})(?![A-Za-z0-9-])`,
       'gi',
     ),
     validate: looksRandom,
     minEntropy: 3,
     positives: [
       'MAILGUN_API_KEY=key-83c4d27b5f3b438635c264f167c8077d',
+      'mailgun: api key key-58dd78bcf275880fba8a562addc670f0 rejected',
       'curl -s --user "api:key-77e2331cd35e477a7f53803c8555b845" https://api.mailgun.net/v3/mg.example.com/messages',
       'MAILGUN_PRIVATE_API_KEY: "501491fae92f9055b5492c70704abbc5-95eddd73-9175a094"',
       'https://api:c903466770e1b53f777d4a884033be1f-ed10d20d-ac42257f@api.eu.mailgun.net/v3/domains',
