@@ -7,7 +7,7 @@
  * Also the cost of one inclusion / consistency proof and of verifying it at that size.
  *
  * Run: cd packages/core && npx tsc -p tsconfig.build.json && cd ../.. && node bench/merkle.mjs
- * Figures are medians of ROUNDS rounds after warm-up (bench/lib/timing.mjs).
+ * Figures are medians of ROUNDS rounds after warm-up; the four root computations run interleaved.
  */
 import { hash } from 'node:crypto';
 import {
@@ -19,11 +19,12 @@ import {
   verifyInclusion,
 } from '@logseal/core';
 import { ndjsonMix } from './lib/records.mjs';
-import { machine, timeMs } from './lib/timing.mjs';
+import { machine, median, timeMs } from './lib/timing.mjs';
 
 const N = 1000;
-const ROUNDS = Number(process.env.ROUNDS ?? 31);
-const opts = { rounds: ROUNDS, warmup: 5 };
+const ROUNDS = Number(process.env.ROUNDS ?? 51);
+const WARMUP = 10;
+const opts = { rounds: ROUNDS, warmup: WARMUP };
 
 // Leaves as the record chain makes them: SHA-256(0x00 || record), on the shared record mix.
 const leaves = ndjsonMix(N).map((l) => new Uint8Array(hash('sha256', '\0' + l, 'buffer')));
@@ -53,16 +54,30 @@ const floorInputs = Array.from({ length: N - 1 }, (_, i) => {
 });
 
 let sink = 0;
-const ours = timeMs(() => (sink += merkleRoot(leaves)[0]), opts);
-const floor = timeMs(() => {
-  for (const b of floorInputs) sink += sha(b)[0];
-}, opts);
-const recursive = timeMs(() => (sink += recursiveMth(leaves)[0]), opts);
-const log = timeMs(() => {
-  const m = new MerkleLog();
-  for (const l of leaves) m.append(l);
-  sink += m.root()[0];
-}, opts);
+/** Median ms per call for each candidate; rounds interleaved so load spikes hit all alike. */
+function interleaved(candidates) {
+  const times = candidates.map(() => []);
+  for (let r = 0; r < WARMUP + ROUNDS; r++) {
+    candidates.forEach((fn, k) => {
+      const t0 = process.hrtime.bigint();
+      fn();
+      if (r >= WARMUP) times[k].push(Number(process.hrtime.bigint() - t0) / 1e6);
+    });
+  }
+  return times.map(median);
+}
+const [ours, floor, recursive, log] = interleaved([
+  () => (sink += merkleRoot(leaves)[0]),
+  () => {
+    for (const b of floorInputs) sink += sha(b)[0];
+  },
+  () => (sink += recursiveMth(leaves)[0]),
+  () => {
+    const m = new MerkleLog();
+    for (const l of leaves) m.append(l);
+    sink += m.root()[0];
+  },
+]);
 
 const root = merkleRoot(leaves);
 const root1 = merkleRoot(leaves.slice(0, 637));

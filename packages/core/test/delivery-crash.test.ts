@@ -203,7 +203,8 @@ describe('SIGKILL in the middle of shipping, restart on the same spool', () => {
     const p1 = join(dir, 'progress-1');
     const child = startChild({
       url: sink.url, spoolDir, progressPath: p1, run: 1, count: 1_000_000, chunk: 25, pauseMs: 2,
-      batch: { maxRecords: 100, maxAgeMs: 100 }, retry: { baseMs: 5, capMs: 50, deadlineMs: 60_000 }, close: false,
+      // A small memory cap: durable batches are evicted and read back from the spool when sent.
+      batch: { maxRecords: 100, maxBytes: 50_000, maxAgeMs: 100 }, memory: { maxBytes: 300_000 }, retry: { baseMs: 5, capMs: 50, deadlineMs: 60_000 }, close: false,
     });
     await until('five acknowledged batches', () => sink.accepted().length >= 5, child);
     mode = 'down';
@@ -313,7 +314,7 @@ describe('SIGKILL in the middle of shipping, restart on the same spool', () => {
       const p = join(dir, `progress-${run}`);
       const child = startChild({
         url: sink.url, spoolDir, progressPath: p, run, count: 1_000_000, chunk: 30, pauseMs: 1,
-        batch: { maxRecords: 64, maxAgeMs: 50 }, retry: { baseMs: 2, capMs: 20, deadlineMs: 60_000 }, close: false,
+        batch: { maxRecords: 64, maxBytes: 50_000, maxAgeMs: 50 }, memory: { maxBytes: 200_000 }, retry: { baseMs: 2, capMs: 20, deadlineMs: 60_000 }, close: false,
       });
       await until(`run ${run} past ${killAt} records`, () => progress(p) >= killAt, child);
       await kill(child);

@@ -70,7 +70,7 @@ export function parseBatchBody(buf: Buffer): ParsedBatch | BodyProblem {
   }
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
-  if (lines.length === 0) return problem('body_empty', 'no lines in the body');
+  if (lines.every((l) => l === '')) return problem('body_empty', 'no lines in the body');
   const items: Record<string, unknown>[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;

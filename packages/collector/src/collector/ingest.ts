@@ -102,6 +102,10 @@ export class Ingestor {
       // Refused before any work: an unknown key id cannot authenticate anything.
       return this.#refuse({ status: 403, code: 'seal_not_authentic', message: `unknown key id "${seal.kid}"`, findings: [{ code: 'SEAL_UNKNOWN_KEY', severity: 'error', message: `unknown key id "${seal.kid}"`, sid: seal.sid, batch: seal.batch }] }, where);
     }
+    if (seal.sig === undefined && seal.mac === undefined) {
+      // Malformed by the format too (SEAL_MALFORMED), but what it means is "unsigned": refused as not authentic.
+      return this.#refuse({ status: 403, code: 'seal_not_authentic', message: 'the seal has neither a signature nor a MAC', findings: [{ code: 'SEAL_UNAUTHENTICATED', severity: 'error', message: 'no authenticator', sid: seal.sid, batch: seal.batch }] }, where);
+    }
     const wait = this.#d.limiter.take(seal.kid);
     if (wait > 0) return this.#refuse({ status: 429, code: 'rate_limited', message: `too many batches for key id "${seal.kid}"`, retryAfterMs: wait }, where);
     return this.#locked(seal.sid, () => this.#ingestLocked(parsed));

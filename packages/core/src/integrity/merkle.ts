@@ -71,7 +71,7 @@ export function emptyRoot(): Uint8Array {
  * aligned to multiples of 2^j, so D[0:k] becomes the perfect subtree MTH(D[0:k]); k is a
  * multiple of every such block size up to k, so D[k:n] is paired exactly as a tree of its
  * own (its last node carried up until it meets D[0:k]'s root at level log2 k), and by
- * induction the root is HASH(0x01 || MTH(D[0:k]) || MTH(D[k:n])). test/merkle.test.ts checks
+ * induction the root is HASH(0x01 || MTH(D[0:k]) || MTH(D[k:n])). test/merkle-reference.test.ts checks
  * this against a recursive reference for every n up to 300 and against the published roots.
  */
 function rangeRoot(leaves: readonly Uint8Array[], lo: number, hi: number, node: NodeHasher): Uint8Array {
@@ -205,13 +205,13 @@ function checkTypes(numbers: Record<string, unknown>, hashes: Record<string, unk
 }
 
 /**
- * How many nodes the RFC 9162 section 2.1.3.2 loop consumes for (index, size): the loop's own
- * index arithmetic run without hashing. A proof of any other length is rejected before
- * hashing anything (the loop would reject it too, after some work).
+ * How many proof nodes the RFC 9162 loop (section 2.1.3.2 step 4, section 2.1.4.2 step 6)
+ * consumes from (fn, sn): its own index arithmetic run without hashing. A proof of any other
+ * length is rejected before hashing anything (the loop would reject it too, after some work).
  */
-function inclusionLength(index: number, size: number): number {
-  let fn = index;
-  let sn = size - 1;
+function loopSteps(fn0: number, sn0: number): number {
+  let fn = fn0;
+  let sn = sn0;
   let count = 0;
   while (sn !== 0) {
     if (!lsb(fn) && fn === sn) {
@@ -241,7 +241,7 @@ export function verifyInclusion(
   checkTypes({ leafIndex, treeSize }, { leafHash, root }, proof);
   if (!isSize(leafIndex) || !isSize(treeSize) || leafIndex >= treeSize) return false;
   if (!isHash(leafHash) || !isHash(root) || !proof.every(isHash)) return false;
-  if (proof.length !== inclusionLength(leafIndex, treeSize)) return false;
+  if (proof.length !== loopSteps(leafIndex, treeSize - 1)) return false;
 
   const node = makeNodeHasher();
   let fn = leafIndex;
@@ -268,29 +268,16 @@ export function verifyInclusion(
 
 /** The number of nodes a valid RFC 9162 section 2.1.4.2 proof has, for 0 < size1 < size2. */
 function consistencyLength(size1: number, size2: number): number {
+  // Step 4 first: drop the levels where the old tree's last node is a right child.
   let fn = size1 - 1;
   let sn = size2 - 1;
-  let powerOfTwo = true; // size1 = 2^j exactly when fn = size1 - 1 is all ones
   while (lsb(fn)) {
     fn = half(fn);
     sn = half(sn);
   }
-  if (fn !== 0) powerOfTwo = false;
-  let count = 0;
-  while (sn !== 0) {
-    if (!lsb(fn) && fn === sn) {
-      while (!lsb(fn) && fn !== 0) {
-        fn = half(fn);
-        sn = half(sn);
-      }
-    }
-    fn = half(fn);
-    sn = half(sn);
-    count++;
-  }
-  // The RFC seeds the walk with one node: root1 itself when size1 is a power of two (prepended
-  // by the verifier), else the proof's first node.
-  return powerOfTwo ? count : count + 1;
+  // Step 2: the walk is seeded with root1 itself when size1 is a power of two (size1 - 1 was
+  // all ones, so fn is now 0), else with the proof's first node.
+  return loopSteps(fn, sn) + (fn === 0 ? 0 : 1);
 }
 
 /**
@@ -317,14 +304,9 @@ export function verifyConsistency(
   let fn = size1 - 1;
   let sn = size2 - 1;
   // Step 2: a power-of-two size1 means root1 is itself a node of the new tree.
-  let i = 0;
-  let seed: Uint8Array;
-  if (isPowerOfTwo(size1)) {
-    seed = root1;
-  } else {
-    seed = proof[0] as Uint8Array;
-    i = 1;
-  }
+  const prepend = isPowerOfTwo(size1);
+  const seed = prepend ? root1 : (proof[0] as Uint8Array);
+  let i = prepend ? 0 : 1;
   // Step 4: skip the levels where the old tree's last node is a right child.
   while (lsb(fn)) {
     fn = half(fn);
