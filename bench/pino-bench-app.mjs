@@ -22,9 +22,11 @@ const ROUNDS = Number(roundsArg ?? '3');
 
 function target() {
   switch (name) {
-    case 'logseal': {
+    case 'logseal':
+    case 'logseal-nice10': {
       const k = exportKeys(generateKeys());
-      return { target: '@logseal/pino', options: { url: sinkUrl, signingKey: k.privateKeyPem, macKey: k.macKey } };
+      const options = { url: sinkUrl, signingKey: k.privateKeyPem, macKey: k.macKey };
+      return { target: '@logseal/pino', options: name === 'logseal' ? options : { ...options, workerNice: 10 } };
     }
     case 'noop':
       return { target: new URL('./pino-noop-transport.mjs', import.meta.url).href };

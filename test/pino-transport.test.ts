@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -159,6 +160,15 @@ describe('@logseal/pino', () => {
     expect(r.stderr).toContain('LOGSEAL_ERR_INVALID_OPTION');
     expect(r.stderr).toContain('closeTimeoutMs');
     expect(received(s)).toEqual([]);
+  });
+
+  it("require('@logseal/pino') works from CommonJS (engines >= 20.19: require of ESM)", () => {
+    const out = execFileSync(
+      process.execPath,
+      ['-e', "const m = require('@logseal/pino'); console.log(typeof m.default, typeof m.installShutdownHandlers, typeof m.logsealFlush)"],
+      { encoding: 'utf8', cwd: new URL('..', import.meta.url).pathname },
+    );
+    expect(out.trim()).toBe('function function function');
   });
 
   it('in-process: `await logseal(options)` is a stream for pino(stream); close() flushes and seals final', async () => {

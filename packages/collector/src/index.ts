@@ -6,8 +6,6 @@ export type { LoggerOptions, LogLevel } from './collector/logger.js';
 export type { Accepted, Gap } from './collector/ingest.js';
 export { REJECT_REASONS } from './collector/metrics.js';
 export type { RejectReason } from './collector/metrics.js';
-// Key file (what `logseal keygen` writes and `--keys` reads).
-export { parseKeyFile, readKeyFile } from './collector/key-file.js';
 // Checkpoints (C2SP tlog-checkpoint signed notes).
 export { parseCheckpoint, verifyCheckpoint, signCheckpoint, checkpointText, verifierKey } from './collector/checkpoint.js';
 export type { Checkpoint, SignedCheckpoint } from './collector/checkpoint.js';

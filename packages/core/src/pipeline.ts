@@ -20,6 +20,7 @@ import type { GapBody } from './integrity/types.js';
 import { createRedactor, type Redactor } from './redact/redactor.js';
 import { recordTime, redactForChain } from './record-prep.js';
 import { DeadLetterFile } from './delivery/dead-letter.js';
+import { emitConfigWarnings } from './delivery/config-warnings.js';
 import { Deliverer, type DeliveryStats, type QueuedBatch } from './delivery/deliverer.js';
 import { createEncoder } from './delivery/encoders/index.js';
 import { HttpSender } from './delivery/http-sender.js';
@@ -79,7 +80,10 @@ export interface Pipeline {
 
 /** Builds a pipeline; options are validated and the spool recovered before it returns. */
 export function createPipeline(options: PipelineOptions): Pipeline {
-  return new LogSealPipeline(resolvePipelineOptions(options));
+  const o = resolvePipelineOptions(options);
+  const pipeline = new LogSealPipeline(o);
+  emitConfigWarnings(o);
+  return pipeline;
 }
 
 function outOf(sid: string, recs: ChainedRecord[], sealJson: string, seal: OutBatch['seal']): OutBatch {

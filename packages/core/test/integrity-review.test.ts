@@ -81,7 +81,7 @@ describe('integrity review regressions', () => {
     const r = parse(sealer.append(body(0)).json);
     for (const bad of [null, { dropped: 1, reason: { toString: 1 } }, { dropped: 0, reason: 'x' }, { dropped: 1, reason: 'x', fromSeq: 5 }]) {
       // hashed directly: recomputeLeaf itself now refuses such bodies
-      const { h: _h, ...rest } = { ...r, kind: 'gap', body: bad };
+      const { h: _h, ...rest } = { ...r, kind: 'gap', body: bad } as Obj;
       const g = { ...rest, h: toHex(leafHash(canonicalize(rest))) };
       const rep = await verify([JSON.stringify(g)]);
       expect(codes(rep)).toContain('RECORD_MALFORMED');

@@ -58,4 +58,12 @@ export interface LogSealPinoOptions extends TransportConfig {
   deadLetterPath?: string;
   /** close() (and so pino's exit hook) resolves within this many ms. Default: 8000 (inside pino's 10 s exit window). */
   closeTimeoutMs?: number;
+  /**
+   * Linux only, worker transports only: the nice value (0..19) of pino's transport worker
+   * thread. Higher values let the application's threads win the CPU when cores are contended;
+   * the worker catches up when they idle, while pino holds the backlog in the main thread's
+   * memory. Other targets in the same `targets` worker share the thread and its priority.
+   * Default: 0 (the worker competes as an equal).
+   */
+  workerNice?: number;
 }

@@ -25,10 +25,11 @@
  * (default 8000, inside that window).
  */
 import { once } from 'node:events';
+import { setPriority } from 'node:os';
 import type { Transform } from 'node:stream';
 import { workerData } from 'node:worker_threads';
 import build from 'pino-abstract-transport';
-import { createPipeline, entryScriptName, errorForThreadBoundary, pipelineOptionsFromConfig, type CloseResult, type Pipeline, type PipelineStats } from '@logseal/core';
+import { createPipeline, entryScriptName, errorForThreadBoundary, invalidOption, pipelineOptionsFromConfig, type CloseResult, type Pipeline, type PipelineStats } from '@logseal/core';
 import { configView, lineParser, type LineCounters, type PinoConfigView } from './line-parser.js';
 import type { LogSealPinoOptions } from './options.js';
 import { joinHub } from './worker-hub.js';
@@ -96,6 +97,12 @@ function withWorkerService(config: LogSealPinoOptions): LogSealPinoOptions {
   return name === null ? config : { ...config, service: name };
 }
 
+function niceValue(v: unknown): number {
+  if (v === undefined) return 0;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 19) invalidOption('workerNice', 'an integer 0..19', v);
+  return v;
+}
+
 const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -108,8 +115,12 @@ export async function createLogSealStream(options?: LogSealPinoOptions): Promise
   const inWorker = pinoWillSendConfig();
   let pipe: Pipeline;
   try {
-    const config = userOptions(options);
+    const { workerNice, ...config } = userOptions(options);
+    const nice = niceValue(workerNice);
     pipe = createPipeline(pipelineOptionsFromConfig(inWorker ? withWorkerService(config) : config));
+    // Linux keeps a nice value per thread (setpriority(2), NOTES), so this lowers only the
+    // priority of pino's worker thread, never the application's threads.
+    if (inWorker && nice > 0 && process.platform === 'linux') setPriority(0, nice);
   } catch (err) {
     throw inWorker ? errorForThreadBoundary(err) : err;
   }

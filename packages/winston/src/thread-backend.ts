@@ -72,12 +72,13 @@ export class ThreadBackend implements Backend {
     this.#taken = new BigInt64Array(taken);
     const init: WorkerInit = { options, ctl, taken };
     this.#worker = new Worker(WORKER_URL, { workerData: init, name: 'logseal-winston' });
-    this.#worker.unref();
     this.#worker.on('message', (m: FromWorker) => this.#onMessage(m));
     this.#worker.on('error', (err) => this.#fail(err));
     this.#worker.on('exit', (code) => {
       if (this.#closeResult === undefined && this.#dead === undefined) this.#fail(new Error(`LogSeal pipeline worker exited (code ${code}) before it was closed`));
     });
+    // After the listeners: adding a 'message' listener refs the worker's port again.
+    this.#worker.unref();
     if (exitHook) {
       this.#onExit = () => this.#exitSync();
       process.once('exit', this.#onExit);

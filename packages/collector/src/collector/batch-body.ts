@@ -13,8 +13,11 @@
  *     refuses them by default)
  *   - a line that is not canonical                                  -> not_canonical
  *     (the collector stores the lines byte for byte, and `logseal verify --canonical` must
- *     pass on them: a duplicate key or reordered member is refused, not silently normalised)
+ *     pass on them: a duplicate key or reordered member is refused, not silently normalised;
+ *     the seal's line is checked here, the records' lines by recordsCanonical() once
+ *     checkBatch has confirmed their hashes)
  */
+import { createHash } from 'node:crypto';
 import { canonicalize } from '@logseal/core';
 import type { RejectReason } from './metrics.js';
 import { ID_PATTERN } from './validate.js';
@@ -87,22 +90,49 @@ export function parseBatchBody(buf: Buffer): ParsedBatch | BodyProblem {
     if ((line.includes('__proto__') || line.includes('prototype')) && poisoned(v)) {
       return problem('prototype_poisoning', `line ${n} holds a "__proto__" or "constructor.prototype" key`, n);
     }
-    let canon: string;
-    try {
-      canon = canonicalize(v);
-    } catch {
-      return problem('not_canonical', `line ${n} holds a value RFC 8785 cannot represent`, n);
-    }
-    if (canon !== line) return problem('not_canonical', `line ${n} is not in RFC 8785 canonical form`, n);
     const o = v as Record<string, unknown>;
     if (o.type === 'seal' && i !== lines.length - 1) return problem('batch_shape', `line ${n} is a seal before the end: one batch per request`, n);
     items.push(o);
   }
   const seal = items[items.length - 1]!;
   if (seal.type !== 'seal') return problem('batch_shape', 'the last line is not a seal: a batch ends with its seal', lines.length);
+  // The seal's line is checked here; the records' lines once checkBatch has confirmed their hashes (recordsCanonical).
+  let canon: string | null;
+  try {
+    canon = canonicalize(seal);
+  } catch {
+    canon = null;
+  }
+  if (canon !== lines[lines.length - 1]) return problem('not_canonical', `line ${lines.length} (the seal) is not in RFC 8785 canonical form`, lines.length);
   if (typeof seal.sid !== 'string' || !ID_PATTERN.test(seal.sid)) return problem('batch_shape', 'the seal has no valid sid', lines.length);
   if (typeof seal.kid !== 'string' || !ID_PATTERN.test(seal.kid)) return problem('batch_shape', 'the seal has no valid kid', lines.length);
   if (typeof seal.batch !== 'number' || !Number.isSafeInteger(seal.batch) || seal.batch < 0) return problem('batch_shape', 'the seal has no valid batch number', lines.length);
   const bytes = buf[buf.length - 1] === 0x0a ? buf : Buffer.concat([buf, Buffer.from('\n')]);
   return { lines, items, seal: seal as ParsedBatch['seal'], bytes };
+}
+
+const LEAF_PREFIX = Buffer.from([0x00]);
+
+/**
+ * Are the record lines exactly RFC 8785? Call only after checkBatch accepted the batch, so
+ * that every record's `h` is known to equal SHA-256(0x00 || JCS(record without h)). A
+ * canonical line is '{"body":' + JCS(body) + the fixed tail of the other members, with
+ * `,"h":"<h>"` in its sorted place after body; so the line is canonical exactly when it
+ * ends with that tail (rebuilt from the parsed fields, which need no escaping: hex, integers
+ * and a sid of [A-Za-z0-9._:-]) and the line with its h member removed hashes to h: by
+ * collision resistance it is then JCS(record without h) byte for byte. One SHA-256 per
+ * record instead of a second canonicalisation (about 3x cheaper on 300-600 byte records).
+ * Returns the 1-based number of the first line that is not canonical, or 0.
+ */
+export function recordsCanonical(p: ParsedBatch): number {
+  for (let i = 0; i < p.items.length - 1; i++) {
+    const o = p.items[i]!;
+    const line = p.lines[i]!;
+    const rest = `${o.kind === 'gap' ? ',"kind":"gap"' : ''},"prev":"${String(o.prev)}","seq":${String(o.seq)},"sid":"${String(o.sid)}","ts":${String(o.ts)},"v":1}`;
+    const tail = `,"h":"${String(o.h)}"${rest}`;
+    if (!line.startsWith('{"body":') || !line.endsWith(tail) || line.length <= tail.length + 8) return i + 1;
+    const withoutH = line.slice(0, line.length - tail.length) + rest;
+    if (createHash('sha256').update(LEAF_PREFIX).update(withoutH).digest('hex') !== o.h) return i + 1;
+  }
+  return 0;
 }

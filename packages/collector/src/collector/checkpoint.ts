@@ -136,12 +136,14 @@ export function verifyCheckpoint(note: string, publicKey: KeyInput, options: { o
   const cp = parseText(text);
   let key: KeyObject;
   let name = options.origin ?? cp.origin;
-  if (typeof publicKey === 'string' && /^[^+\s]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+$/.test(publicKey)) {
-    const [vname, , vkey] = publicKey.split('+') as [string, string, string];
-    const raw = Buffer.from(vkey, 'base64');
+  const vkey = typeof publicKey === 'string' ? /^([^+\s]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/]+={0,2})$/.exec(publicKey) : null;
+  if (vkey !== null) {
+    // name+keyid+base64(type||key); the base64 part may itself hold '+'.
+    const raw = Buffer.from(vkey[3]!, 'base64');
     if (raw.length !== 33 || raw[0] !== ED25519_TYPE) fail('verifier key is not an Ed25519 key');
     key = loadPublicKey(new Uint8Array(raw.subarray(1)));
-    name = options.origin ?? vname;
+    if (noteKeyId(vkey[1]!, key).toString('hex') !== vkey[2]) fail('verifier key id does not match its key');
+    name = options.origin ?? vkey[1]!;
   } else {
     key = loadPublicKey(publicKey);
   }

@@ -118,7 +118,7 @@ class LogSealCollector implements Collector {
     this.#started = true;
     const o = this.#o;
     const storage = await Storage.open({ dataDir: o.dataDir, segmentBytes: o.segmentBytes, clock: o.clock, logger: this.#logger, metrics: this.#metrics });
-    let server: Server;
+    let server: Server | undefined;
     try {
       const key = await loadCheckpointKey(o.dataDir, o.checkpointKey, this.#logger);
       const tlog = new TransparencyLog(storage, key, o.origin ?? defaultOrigin(key), o.clock, this.#metrics, this.#logger);
@@ -128,25 +128,28 @@ class LogSealCollector implements Collector {
         onCommitted: (s) => this.#forwarder?.notify(s),
       });
       this.#run = { storage, tlog, ingestor };
-      server = this.#createServer();
+      const srv = this.#createServer();
+      server = srv;
       await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(o.port, o.host, () => {
-          server.off('error', reject);
+        srv.once('error', reject);
+        srv.listen(o.port, o.host, () => {
+          srv.off('error', reject);
           resolve();
         });
       });
-      server.on('error', (err) => this.#logger.error('server_error', { error: err.message }));
-      this.#server = server;
+      srv.on('error', (err) => this.#logger.error('server_error', { error: err.message }));
+      this.#server = srv;
       await this.#forwarder?.start(storage);
       tlog.start(o.checkpointIntervalMs);
     } catch (err) {
       this.#run = null;
+      if (server?.listening === true) await new Promise((resolve) => server!.close(resolve));
+      this.#server = null;
       await storage.close();
       if (err instanceof LogSealError) throw err;
       throw new LogSealError('LOGSEAL_ERR_COLLECTOR_LISTEN', `cannot listen on ${o.host}:${o.port}: ${(err as Error).message}`, { cause: err });
     }
-    const port = (server.address() as AddressInfo).port;
+    const port = (server!.address() as AddressInfo).port;
     const host = o.host.includes(':') ? `[${o.host}]` : o.host;
     const url = `${o.tls === undefined ? 'http' : 'https'}://${host}:${port}`;
     this.#address = { url, port, batchesUrl: `${url}/v1/batches` };
@@ -299,7 +302,7 @@ class LogSealCollector implements Collector {
     }
     if (run !== null) {
       run.tlog.stop();
-      if (run.storage.failed === null) {
+      if (run.storage.failed === null && run.storage.tree.size > 0) {
         try {
           await run.tlog.current();
         } catch (err) {

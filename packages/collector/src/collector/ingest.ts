@@ -20,9 +20,9 @@
  * Batches of one stream are handled one at a time (a per-sid lock, held until the commit
  * is durable); different streams verify in turn on the event loop and share group commits.
  */
-import { createHash } from 'node:crypto';
+import { createHash, verify as verifySignature } from 'node:crypto';
 import { checkBatch, sealHash, sealPayload, type Finding, type Keyring, type Seal, type StreamTip } from '@logseal/core';
-import { type BodyProblem, parseBatchBody, type ParsedBatch } from './batch-body.js';
+import { type BodyProblem, parseBatchBody, type ParsedBatch, recordsCanonical } from './batch-body.js';
 import type { IndexEntry } from './layout.js';
 import type { Logger } from './logger.js';
 import type { Metrics, RejectReason } from './metrics.js';
@@ -108,6 +108,8 @@ export class Ingestor {
     }
     const wait = this.#d.limiter.take(seal.kid);
     if (wait > 0) return this.#refuse({ status: 429, code: 'rate_limited', message: `too many batches for key id "${seal.kid}"`, retryAfterMs: wait }, where);
+    const gate = signatureGate(this.#d.keyring, seal as unknown as Seal);
+    if (gate !== null) return this.#refuse({ status: 403, code: 'seal_not_authentic', message: gate.message, findings: [{ ...gate, severity: 'error', sid: seal.sid, batch: seal.batch }] }, where);
     return this.#locked(seal.sid, () => this.#ingestLocked(parsed));
   }
 
@@ -146,6 +148,8 @@ export class Ingestor {
       if (stored.hash === hash) {
         // Same seal, other bytes: the records cannot all be the ones the seal covers.
         if (!r.ok) return this.#refuse(this.#classify(r.findings, false), where);
+        const bad = recordsCanonical(p);
+        if (bad > 0) return this.#refuse(notCanonical(bad), where);
         return this.#duplicate(stored);
       }
       if (auth.length > 0) return this.#refuse({ status: 403, code: 'seal_not_authentic', message: 'seal is not authentic', findings: auth }, where);
@@ -172,6 +176,8 @@ export class Ingestor {
       }
       return this.#refuse(refusal, where);
     }
+    const bad = recordsCanonical(p);
+    if (bad > 0) return this.#refuse(notCanonical(bad), where);
     const entryDraft: EntryDraft = {
       sid: seal.sid, batch: seal.batch, kid: seal.kid, digest, hash, epoch: seal.epoch, firstSeq: seal.firstSeq, lastSeq: seal.lastSeq,
       count: seal.count, firstPrev: seal.firstPrev, head: seal.head, prevSeal: seal.prevSeal, final: seal.final, sealedAt: seal.sealedAt,
@@ -263,4 +269,31 @@ function linksBefore(seal: Seal, hash: string, next: IndexEntry): boolean {
     return next.prevSeal === hash && next.firstPrev === seal.head && next.firstSeq === seal.lastSeq + 1 && next.epoch === seal.epoch + 1;
   }
   return next.firstSeq > seal.lastSeq && next.epoch - seal.epoch === next.batch - seal.batch;
+}
+
+function notCanonical(line: number): Refused {
+  return { status: 400, code: 'not_canonical', message: `line ${line} is not in RFC 8785 canonical form` };
+}
+
+const SIG_LABEL = Buffer.from('logseal.v1.seal.sig\0'); // docs/format.md section 5
+
+/**
+ * Cheap authenticity gate before checkBatch: when the key id's entry holds a public key, the
+ * seal's Ed25519 signature must be there and verify (one signature check). Without it, a
+ * forged seal claiming a large key epoch for a stream the collector has not seen would make
+ * checkBatch derive MAC keys up to that epoch (bounded per batch, but CPU all the same)
+ * before failing. MAC-only key ids have no such gate: the per-key rate limit bounds them.
+ */
+function signatureGate(keyring: Keyring, seal: Seal): { code: 'SEAL_UNAUTHENTICATED' | 'SEAL_BAD_SIGNATURE'; message: string } | null {
+  const entry = keyring.entries.get(seal.kid);
+  if (entry?.publicKey === undefined) return null;
+  if (typeof seal.sig !== 'string') return { code: 'SEAL_UNAUTHENTICATED', message: 'seal has no signature but the key requires one' };
+  let ok = false;
+  try {
+    const sig = Buffer.from(seal.sig, 'base64url');
+    ok = sig.length === 64 && verifySignature(null, Buffer.concat([SIG_LABEL, Buffer.from(sealPayload(seal))]), entry.publicKey, sig);
+  } catch {
+    ok = false;
+  }
+  return ok ? null : { code: 'SEAL_BAD_SIGNATURE', message: 'seal signature does not verify' };
 }

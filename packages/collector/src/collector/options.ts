@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { Keyring, loadSigningKey, type KeyInput, type KeyringEntry, type HttpSenderOptions } from '@logseal/core';
 import type { KeyObject } from 'node:crypto';
 import { isValidOrigin } from './checkpoint.js';
-import { keyEntry, readKeyFile } from './key-file.js';
+import { keyEntry, readCollectorKeyFile } from './key-file.js';
 import type { LoggerOptions } from './logger.js';
 import { bool, fn, int, invalid, optObject, pem, rejectUnknown, str } from './validate.js';
 
@@ -126,7 +126,7 @@ function keys(v: unknown): { keyring: Keyring; kids: Set<string> } {
   let entries: KeyringEntry[];
   if (typeof v === 'string') {
     if (v.length === 0) invalid('keys', 'keyring entries or a key file path', v);
-    entries = readKeyFile(v);
+    entries = readCollectorKeyFile(v);
   } else if (Array.isArray(v)) {
     if (v.length === 0) invalid('keys', 'a non-empty array of keyring entries (a collector without keys would accept any seal)');
     entries = v.map((e, i) => keyEntry(e, 'option "keys"', i));

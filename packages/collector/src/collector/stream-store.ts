@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { GAPS_FILE, INDEX_FILE, type IndexEntry, segmentName } from './layout.js';
 import { readLineAt, syncDir, writeAll } from './line-file.js';
 
-const CACHE = 64;
+/** Recent entries kept per stream besides the tip (a handful: thousands of streams may be open). */
+const CACHE = 4;
 
 export class StreamStore {
   readonly sid: string;

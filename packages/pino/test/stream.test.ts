@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { exportKeys, generateKeys, loadPublicKey, verify } from '@logseal/core';
+import { createLogSealStream, type LogSealStream } from '../src/transport.js';
+import { installShutdownHandlers, logsealFlush, logsealStats } from '../src/control.js';
+import { startTestSink, type TestSink } from '../../core/test/helpers/test-sink.js';
+
+// The transport in-process (pino(stream)): the same stream pino's worker gets, without the worker.
+
+const k = exportKeys(generateKeys());
+const keyring = [{ publicKey: loadPublicKey(k.publicKeyPem), macKey: k.macKey }];
+const sinks: TestSink[] = [];
+const streams: LogSealStream[] = [];
+afterEach(async () => {
+  await Promise.allSettled(streams.splice(0).map((s) => s.close()));
+  await Promise.allSettled(sinks.splice(0).map((s) => s.stop()));
+});
+
+async function setup(extra: Record<string, unknown> = {}): Promise<{ sink: TestSink; stream: LogSealStream }> {
+  const sink = await startTestSink();
+  sinks.push(sink);
+  const stream = await createLogSealStream({
+    url: sink.url,
+    macKey: k.macKey,
+    signingKey: k.privateKeyPem,
+    heartbeatMs: 0,
+    service: 'unit',
+    deadLetterPath: join(mkdtempSync(join(tmpdir(), 'logseal-pino-unit-')), 'dead.ndjson'),
+    ...extra,
+  });
+  streams.push(stream);
+  return { sink, stream };
+}
+
+const items = (s: TestSink): Record<string, unknown>[] =>
+  s.accepted().flatMap((r) => r.body.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as Record<string, unknown>));
+const bodies = (s: TestSink): Record<string, unknown>[] => items(s).filter((x) => x.type !== 'seal').map((x) => x.body as Record<string, unknown>);
+
+describe('createLogSealStream (in-process)', () => {
+  it('throws the coded error itself, naming the option, before any stream exists', async () => {
+    await expect(createLogSealStream({ url: 'http://127.0.0.1:9', macKey: k.macKey, batch: { maxRecords: -1 } })).rejects.toMatchObject({
+      code: 'LOGSEAL_ERR_INVALID_OPTION',
+      message: expect.stringContaining('batch.maxRecords'),
+    });
+    await expect(createLogSealStream({ url: 'http://127.0.0.1:9', macKey: k.macKey, workerNice: 40 })).rejects.toMatchObject({
+      code: 'LOGSEAL_ERR_INVALID_OPTION',
+      message: expect.stringContaining('workerNice'),
+    });
+    // Outside a worker the message stays as core wrote it (no code prefix).
+    await expect(createLogSealStream({ url: 'http://127.0.0.1:9' })).rejects.toMatchObject({ code: 'LOGSEAL_ERR_KEY_MISSING', message: expect.not.stringMatching(/^LOGSEAL_ERR/) });
+  });
+
+  it('reads pino’s config from the stream (custom levels, messageKey), flushes on logger.flush(cb), closes final', async () => {
+    const { sink, stream } = await setup({ batch: { maxAgeMs: 60_000 } });
+    const logger = pino({ customLevels: { audit: 35 }, messageKey: 'm' }, stream);
+    logger.audit('one');
+    stream.write('not json\n');
+    await new Promise<void>((resolve, reject) => logger.flush((err) => (err ? reject(err) : resolve())));
+    expect(bodies(sink)).toEqual([
+      expect.objectContaining({ level: 35, levelLabel: 'audit', m: 'one' }),
+      expect.objectContaining({ m: 'not json', _nonJson: true }),
+    ]);
+    expect(await logsealStats(logger)).toEqual([expect.objectContaining({ linesIn: 2, nonJsonLines: 1, recordsSent: 2 })]);
+    expect(await stream.close()).toEqual({ delivered: true, spooledBatches: 0, lostRecords: 0 });
+    expect(await stream.close()).toEqual({ delivered: true, spooledBatches: 0, lostRecords: 0 }); // idempotent
+    const report = await verify(items(sink), { keys: keyring, requireFinal: true });
+    expect(report.findings).toEqual([]);
+  });
+
+  it('logsealFlush finds the stream inside pino.multistream', async () => {
+    const { sink, stream } = await setup({ batch: { maxAgeMs: 60_000 } });
+    const logger = pino({}, pino.multistream([{ stream }]));
+    for (let i = 0; i < 50; i++) logger.info({ i });
+    expect(await logsealFlush(logger)).toBe(1);
+    expect(bodies(sink)).toHaveLength(50);
+  });
+
+  it('block backpressure: the stream pauses at the memory cap and loses nothing once the sink is back', async () => {
+    const { sink, stream } = await setup({ batch: { maxRecords: 50, maxBytes: 20_000 }, memory: { maxBytes: 60_000 }, retry: { baseMs: 5, capMs: 20, deadlineMs: 60_000 } });
+    sink.setDefault({ status: 503, headers: { 'retry-after': '0' } });
+    const logger = pino(stream);
+    for (let i = 0; i < 2000; i++) logger.info({ i, pad: 'x'.repeat(200) });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(stream.stats().recordsIn).toBeLessThan(2000); // paused: the rest waits in the stream
+    expect(stream.isPaused()).toBe(true);
+    sink.setDefault({ status: 200 });
+    await stream.flush();
+    expect(bodies(sink).map((b) => b.i)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+    expect(stream.stats().recordsDropped).toBe(0);
+  });
+
+  it('installShutdownHandlers closes an in-process stream on beforeExit and can be removed', async () => {
+    const { sink, stream } = await setup({ batch: { maxAgeMs: 60_000 } });
+    const logger = pino(stream);
+    logger.info('last words');
+    const before = process.listenerCount('beforeExit');
+    const remove = installShutdownHandlers(logger, { signals: ['SIGUSR2'] });
+    expect(process.listenerCount('beforeExit')).toBe(before + 1);
+    process.emit('beforeExit', 0);
+    await new Promise((r) => stream.once('close', r));
+    expect(items(sink).some((x) => x.type === 'seal' && x.final === true)).toBe(true);
+    remove();
+    expect(process.listenerCount('beforeExit')).toBe(before);
+    expect(process.listenerCount('SIGUSR2')).toBe(0);
+  });
+});
