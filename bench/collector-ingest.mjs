@@ -2,8 +2,9 @@
 // record hash, the chain, the Merkle root, Ed25519 + forward-secure MAC) and stored
 // (O_APPEND segment + commit log, both fsynced before the 200) with 1, 4 and 16 concurrent
 // streams, each stream sending one batch at a time over keep-alive HTTP like the shipper.
-// Peer, same run, same bytes and concurrency: each stream appends its batches to a file
-// with an fsync per batch and no verification (the floor any durable collector pays).
+// Peers, same run, same bytes and concurrency: each stream appends its batches to a file
+// with an fsync per batch and no verification (the floor any durable collector pays), and
+// the same requests to a node:http server that only reads the bodies (the HTTP floor).
 // Run: npm run build && node bench/collector-ingest.mjs
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -56,10 +57,17 @@ function post(agent, port, body) {
   });
 }
 
-async function collectorRound(port, agent, round) {
-  const t0 = process.hrtime.bigint();
-  await Promise.all(round.map(async (bodies) => { for (const b of bodies) await post(agent, port, b); }));
-  return Number(process.hrtime.bigint() - t0) / 1e6;
+async function collectorRound(port, round) {
+  // A fresh keep-alive agent per round: a socket left idle while the other peers ran could be
+  // closed by the server's keep-alive timeout just as it is reused (the classic reuse race).
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  try {
+    const t0 = process.hrtime.bigint();
+    await Promise.all(round.map(async (bodies) => { for (const b of bodies) await post(agent, port, b); }));
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  } finally {
+    agent.destroy();
+  }
 }
 
 async function fileRound(dir, round) {
@@ -91,16 +99,21 @@ function verifyOnly(round) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'logseal-bench-collector-'));
-const child = spawn(process.execPath, [new URL('./collector-child.mjs', import.meta.url).pathname, JSON.stringify({ dataDir: join(dir, 'data'), keys: [{ publicKey: exported.publicKeyPem, macKey: exported.macKey }] })], { stdio: ['ignore', 'pipe', 'inherit'] });
-const port = await new Promise((resolve, reject) => {
-  let out = '';
-  child.stdout.on('data', (d) => {
-    out += d;
-    if (out.includes('\n')) resolve(JSON.parse(out).port);
+async function server(config) {
+  const proc = spawn(process.execPath, [new URL('./collector-child.mjs', import.meta.url).pathname, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(JSON.parse(out).port);
+    });
+    proc.on('exit', (code) => reject(new Error(`server exited ${code}`)));
   });
-  child.on('exit', (code) => reject(new Error(`collector exited ${code}`)));
-});
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  return { port, stop: () => new Promise((r) => { proc.once('exit', r); proc.kill('SIGTERM'); }) };
+}
+const collector = await server({ dataDir: join(dir, 'data'), keys: [{ publicKey: exported.publicKeyPem, macKey: exported.macKey }] });
+const nullSink = await server({ null: true });
+const port = collector.port;
 
 const records = BATCHES_PER_ROUND * RECORDS_PER_BATCH;
 const sample = sealRound(1)[0][0];
@@ -109,27 +122,31 @@ console.log(`${records} records per round in ${BATCHES_PER_ROUND} batches of ${R
 const verifyMs = median(Array.from({ length: 3 }, () => verifyOnly(sealRound(4))));
 console.log(`verification alone (checkBatch in-process, no HTTP, no disk): ${Math.round(records / (verifyMs / 1000)).toLocaleString('en-US')} records/s`);
 console.log('');
-console.log('streams | collector records/s | MB/s | file+fsync records/s | ratio collector / file+fsync');
-console.log('--------|---------------------|------|----------------------|------------------------------');
+console.log('streams | collector records/s | MB/s | file+fsync records/s | HTTP only records/s | collector / file+fsync | collector / HTTP only');
+console.log('--------|---------------------|------|----------------------|---------------------|------------------------|----------------------');
 try {
   for (const streams of CONCURRENCY) {
-    await collectorRound(port, agent, sealRound(streams)); // warm-up
+    await collectorRound(port, sealRound(streams)); // warm-up
     await fileRound(dir, sealRound(streams));
+    await collectorRound(nullSink.port, sealRound(streams));
     const cms = [];
     const fms = [];
+    const hms = [];
     for (let i = 0; i < ROUNDS; i++) {
-      // Alternate so drift in the disk's state hits both sides alike.
-      cms.push(await collectorRound(port, agent, sealRound(streams)));
+      // Interleaved so drift in the machine's state hits every side alike.
+      cms.push(await collectorRound(port, sealRound(streams)));
       fms.push(await fileRound(dir, sealRound(streams)));
+      hms.push(await collectorRound(nullSink.port, sealRound(streams)));
     }
     const c = records / (median(cms) / 1000);
     const f = records / (median(fms) / 1000);
+    const h = records / (median(hms) / 1000);
     const mb = (sample.length * BATCHES_PER_ROUND) / 2 ** 20 / (median(cms) / 1000);
-    console.log(`${String(streams).padStart(7)} | ${Math.round(c).toLocaleString('en-US').padStart(19)} | ${mb.toFixed(1).padStart(4)} | ${Math.round(f).toLocaleString('en-US').padStart(20)} | ${(c / f).toFixed(2)}x`);
+    const n = (x) => Math.round(x).toLocaleString('en-US');
+    console.log(`${String(streams).padStart(7)} | ${n(c).padStart(19)} | ${mb.toFixed(1).padStart(4)} | ${n(f).padStart(20)} | ${n(h).padStart(19)} | ${`${(c / f).toFixed(2)}x`.padStart(22)} | ${(c / h).toFixed(2)}x`);
   }
 } finally {
-  agent.destroy();
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  await collector.stop();
+  await nullSink.stop();
   rmSync(dir, { recursive: true, force: true });
 }

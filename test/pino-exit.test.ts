@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verify } from '@logseal/core';
 import { startTestSink, type TestSink } from '../packages/core/test/helpers/test-sink.js';
@@ -70,6 +70,16 @@ describe('@logseal/pino exit paths (child processes, pino worker thread)', () =>
     expect(r.signal).toBe(null);
     expect(r.code, r.stderr).toBe(143);
     await expectAllDelivered(s, 'term', N);
+  });
+
+  it('without LOGSEAL_SERVICE the first seal names the app script (not thread-stream\'s worker.js) and the host', async () => {
+    const s = await sink();
+    const e = env(s.url, { APP_MODE: 'return', APP_N: '10', APP_TAG: 'svc' });
+    delete e.LOGSEAL_SERVICE;
+    const r = await runApp(e);
+    expect(r.code, r.stderr).toBe(0);
+    const first = received(s).find((x) => x.type === 'seal' && x.batch === 0);
+    expect(first).toMatchObject({ meta: { service: 'pino-app', host: hostname() } });
   });
 
   it('(control) SIGTERM without the handler: Node kills the process, no exit hook runs, nothing is sealed final', async () => {

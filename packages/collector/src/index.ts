@@ -11,7 +11,7 @@ export { parseCheckpoint, verifyCheckpoint, signCheckpoint, checkpointText, veri
 export type { Checkpoint, SignedCheckpoint } from './collector/checkpoint.js';
 export { tlogLeafHash } from './collector/tlog-tree.js';
 // Reading a data directory (`logseal verify DIR`).
-export { listStreams, readStream, readStreamIndex, readDataDir, readCheckpoints, auditLog } from './collector/data-dir.js';
-export type { StreamInfo, LogAudit } from './collector/data-dir.js';
+export { isDataDir, listStreams, readStream, readStreamLocated, readStreamIndex, readDataDir, readDataDirLocated, readCheckpoints, auditLog } from './collector/data-dir.js';
+export type { StreamInfo, LogAudit, LocatedLine } from './collector/data-dir.js';
 export { encodeSid, decodeSid } from './collector/layout.js';
 export type { IndexEntry } from './collector/layout.js';

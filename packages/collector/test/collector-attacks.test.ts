@@ -66,13 +66,20 @@ describe('collector under attack', () => {
     const lines = p.lines(4);
     // A seal whose signed content was changed after signing.
     const forged = await refused(reseal(lines, (s) => { s.sealedAt = (s.sealedAt as number) + 1; }), 403, 'seal_not_authentic');
-    expect(forged.error.findings.map((f: { code: string }) => f.code).sort()).toEqual(['SEAL_BAD_MAC', 'SEAL_BAD_SIGNATURE']);
+    expect(forged.error.findings.map((f: { code: string }) => f.code)).toEqual(['SEAL_BAD_SIGNATURE']);
+    // The same edit with the signature removed: refused, the key id requires a signature.
+    const macOnly = await refused(reseal(lines, (s) => { s.sealedAt = (s.sealedAt as number) + 1; delete s.sig; }), 403, 'seal_not_authentic');
+    expect(macOnly.error.findings.map((f: { code: string }) => f.code)).toContain('SEAL_UNAUTHENTICATED');
     // Unsigned: neither signature nor MAC.
     const unsigned = await refused(reseal(lines, (s) => { delete s.sig; delete s.mac; }), 403, 'seal_not_authentic');
     expect(unsigned.error.findings[0].code).toBe('SEAL_UNAUTHENTICATED');
-    // The forward-secure MAC stripped (a compromised host signing an old batch with its long-term key).
-    const stripped = await refused(reseal(lines, (s) => { delete s.mac; s.epoch = s.batch; }), 403, 'seal_not_authentic');
-    expect(stripped.error.findings.map((f: { code: string }) => f.code)).toContain('SEAL_UNAUTHENTICATED');
+    // Signed but without the forward-secure MAC the key id requires (a compromised host signing with its long-term key only).
+    const noMac = new Producer({ sid: 'victim-2', mac: false });
+    const stripped = await refused(noMac.batch(2), 403, 'seal_not_authentic');
+    expect(stripped.error.findings.map((f: { code: string }) => f.code)).toEqual(['SEAL_UNAUTHENTICATED']);
+    // A valid MAC with a forged signature.
+    const forgedSig = await refused(reseal(lines, (s) => { s.sig = Buffer.alloc(64, 1).toString('base64url'); }), 403, 'seal_not_authentic');
+    expect(forgedSig.error.findings.map((f: { code: string }) => f.code)).toEqual(['SEAL_BAD_SIGNATURE']);
     // Sealed by a key the collector does not know.
     const stranger = new Producer({ keys: generateKeys(), sid: 'stranger' });
     const unknown = await refused(stranger.batch(3), 403, 'seal_not_authentic');
@@ -81,6 +88,15 @@ describe('collector under attack', () => {
     const impostor = new Producer({ keys: { ...generateKeys(), kid: producerKeys().kid }, sid: 'impostor' });
     const claimed = reseal(impostor.lines(2), (s) => { s.kid = producerKeys().kid; });
     await refused(claimed, 403, 'seal_not_authentic');
+    // A MAC-only key id: a forged seal fails its MAC.
+    const macKeys = generateKeys();
+    const macCollector = await startCollector({ keys: [{ macKey: macKeys.macKey }] });
+    const m = new Producer({ keys: macKeys, sign: false, sid: 'mac-only' });
+    const mLines = m.lines(2);
+    const badMac = await postBatch(macCollector, reseal(mLines, (s) => { s.sealedAt = (s.sealedAt as number) + 1; }));
+    expect(badMac.status).toBe(403);
+    expect(badMac.json.error.findings.map((f: { code: string }) => f.code)).toEqual(['SEAL_BAD_MAC']);
+    expect((await postBatch(macCollector, body(mLines))).status).toBe(200);
     // The genuine batch still goes in afterwards: nothing of the attempts stuck to the stream.
     expect((await postBatch(r, body(lines))).status).toBe(200);
   });

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createPipeline, MemoryStateStore, StreamSealer } from '@logseal/core';
-import { listStreams, readStream, readStreamIndex } from '../src/collector/data-dir.js';
+import { isDataDir, listStreams, readDataDirLocated, readStream, readStreamIndex } from '../src/collector/data-dir.js';
 import { encodeSid, segmentName, streamDir } from '../src/collector/layout.js';
 import { body, keyring, postBatch, Producer, producerKeys, removeTempDirs, send, startCollector, stopCollectors, tempDir, verifyStored } from './helpers/collector-harness.js';
 
@@ -100,6 +100,35 @@ describe('collector: ingest from the real shipper', () => {
     expect(report.seals).toEqual({ total: 4, valid: 4 });
   });
 
+  it('takes resent batches in any order, each checked against both stored neighbours', async () => {
+    const r = await startCollector();
+    const p = new Producer({ sid: 'reverse' });
+    const bodies = [p.batch(2), p.batch(2), p.batch(2), p.batch(2), p.batch(2, true)];
+    expect((await postBatch(r, bodies[0]!)).status).toBe(200);
+    expect((await postBatch(r, bodies[4]!)).json.gap).toEqual({ fromBatch: 1, toBatch: 3, fromSeq: 2, toSeq: 7 });
+    for (const b of [3, 1, 2]) {
+      const a = await postBatch(r, bodies[b]!);
+      expect(a.json).toMatchObject({ ok: true, batch: b, filled: true });
+      expect(a.json.gap).toBeUndefined();
+    }
+    // A batch of another history cannot fill a gap: it does not link to the stored batch above it.
+    const other = new Producer({ sid: 'reverse-2' });
+    const o0 = other.batch(1);
+    const fork = new Producer({ state: other.state() });
+    const o1 = other.batch(1);
+    const o2 = other.batch(1);
+    expect((await postBatch(r, o0)).status).toBe(200);
+    expect((await postBatch(r, o2)).status).toBe(200);
+    const forged = await postBatch(r, fork.batch(3)); // authentic, links to batch 0, but batch 2 names another batch 1
+    expect(forged.status).toBe(409);
+    expect(forged.json.error.code).toBe('chain_conflict');
+    expect(r.collector.stats()).toMatchObject({ gaps: 2, gapsFilled: 3, gapBatches: 1, chainConflicts: 1 });
+    expect((await postBatch(r, o1)).json).toMatchObject({ ok: true, batch: 1, filled: true });
+    await r.collector.close();
+    const report = await verifyStored(r.dataDir);
+    expect(report.streams.find((s) => s.sid === 'reverse')).toMatchObject({ records: 10, validRecords: 10, final: true });
+  });
+
   it('accepts a stream first seen after batch 0 and reports the missing head as a gap', async () => {
     const r = await startCollector();
     const p = new Producer();
@@ -149,6 +178,15 @@ describe('collector: ingest from the real shipper', () => {
     const report = await verifyStored(r.dataDir);
     expect(report.ok).toBe(true);
     expect(report.streams.map((s) => s.sid).sort()).toEqual(['..', 'host:app.1']);
+    // Located lines: each one is at its offset in its segment file, so a verifier can name where a finding is.
+    let n = 0;
+    for await (const l of readDataDirLocated(r.dataDir)) {
+      expect(readFileSync(l.file).subarray(l.offset, l.offset + Buffer.byteLength(l.line) + 1).toString()).toBe(`${l.line}\n`);
+      n++;
+    }
+    expect(n).toBe(report.records.total + report.seals.total);
+    expect(await isDataDir(r.dataDir)).toBe(true);
+    expect(await isDataDir(join(r.dataDir, 'streams'))).toBe(false);
   });
 
   it('rotates segments by size and makes closed ones read-only (0444)', async () => {
@@ -170,6 +208,5 @@ describe('collector: ingest from the real shipper', () => {
     expect((await postBatch(again, p.batch(5, true))).status).toBe(200);
     await again.collector.close();
     expect((await verifyStored(r.dataDir)).ok).toBe(true);
-    void encodeSid;
   });
 });

@@ -82,8 +82,11 @@ describe('collector operations', () => {
     }
   });
 
-  it('answers /healthz, 404 and 405 as JSON', async () => {
+  it('answers /healthz, 404 and 405 as JSON; a taken port is a coded error', async () => {
     const r = await startCollector();
+    const busy = createCollector({ dataDir: tempDir(), keys: keyring(), port: r.address.port, logger: false });
+    await expect(busy.listen()).rejects.toMatchObject({ code: 'LOGSEAL_ERR_COLLECTOR_LISTEN', message: expect.stringContaining('EADDRINUSE') });
+    await busy.close();
     expect((await send(`${r.address.url}/healthz`)).json).toMatchObject({ ok: true, streams: 0 });
     const nf = await send(`${r.address.url}/nope`);
     expect(nf.status).toBe(404);
@@ -131,6 +134,7 @@ describe('collector operations', () => {
     expect(response).toMatch(/^HTTP\/1\.1 200 /);
     expect(response).toContain('"ok":true');
     await expect(send(`${r.address.url}/healthz`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(r.collector.listen()).rejects.toMatchObject({ code: 'LOGSEAL_ERR_COLLECTOR_LISTEN' });
   });
 
   it('validates options at construction, naming the option', () => {

@@ -5,7 +5,7 @@
  * commit leaves behind; collector-crash.test.ts kills a real process.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { appendFileSync, chmodSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { INDEX_FILE, LOCK_FILE, LOG_FILE, segmentName, streamDir, TLOG_DIR } from '../src/collector/layout.js';
 import { body, postBatch, Producer, removeTempDirs, type Running, startCollector, stopCollectors, verifyStored } from './helpers/collector-harness.js';
@@ -102,6 +102,5 @@ describe('collector restart recovery', () => {
     const again = await startCollector({ dataDir: r.dataDir });
     await again.collector.close();
     expect(() => statSync(join(r.dataDir, LOCK_FILE))).toThrow();
-    void unlinkSync;
   });
 });

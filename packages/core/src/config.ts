@@ -19,7 +19,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename } from 'node:path';
+import { entryScriptName } from './entry-script.js';
 import { invalidOption, LogSealError } from './errors.js';
 import type { PipelineOptions } from './delivery/pipeline-options.js';
 import type { RedactionPolicy } from './redact/policy.js';
@@ -124,8 +124,7 @@ export function pipelineOptionsFromConfig(config: TransportConfig = {}, env: Nod
   return out;
 }
 
-/** npm's package name when started by npm, else the entry script's name. */
+/** npm's package name when started by npm, else the entry script's name (also from pino's worker thread). */
 function defaultService(env: NodeJS.ProcessEnv): string {
-  const name = env.npm_package_name ?? (process.argv[1] !== undefined ? basename(process.argv[1]).replace(/\.[cm]?[jt]s$/, '') : 'node');
-  return name.slice(0, 256);
+  return (env.npm_package_name ?? entryScriptName() ?? 'node').slice(0, 256);
 }

@@ -59,3 +59,6 @@ export type { ShutdownOnSignalOptions } from './shutdown-on-signal.js';
 export { errorForThreadBoundary } from './thread-boundary-error.js';
 export { invalidOption, rejectUnknownOptions } from './errors.js';
 export { entryScriptName } from './entry-script.js';
+export { CONFIG_WARNING_CODES, configWarnings } from './delivery/config-warnings.js';
+export type { ConfigWarning, ConfigWarningCode } from './delivery/config-warnings.js';
+export type { SendEvent, RetryEvent, DropEvent, DeadLetterEvent } from './delivery/events.js';

@@ -8,7 +8,7 @@ import { createPipeline, DROP_CHANNEL, type Pipeline } from '../src/pipeline.js'
 import { DEAD_LETTER_CHANNEL, RETRY_CHANNEL, SEND_CHANNEL } from '../src/delivery/deliverer.js';
 import { REDACT_CHANNEL, type RedactEvent } from '../src/redact/redactor.js';
 import { CONFIG_WARNING_CODES, configWarnings } from '../src/delivery/config-warnings.js';
-import { resolvePipelineOptions, type PipelineOptions } from '../src/delivery/pipeline-options.js';
+import type { PipelineOptions } from '../src/delivery/pipeline-options.js';
 import type { DeadLetterEvent, DropEvent, RetryEvent, SendEvent } from '../src/delivery/events.js';
 import { readDeadLetters } from '../src/delivery/dead-letter.js';
 import { startTestSink, type ReceivedRequest, type Reply, type TestSink } from './helpers/test-sink.js';
@@ -333,7 +333,7 @@ describe('coded warnings for misconfiguration', () => {
   });
 
   it('LOGSEAL_WARN_MEMORY_CAP: a cap the V8 heap cannot hold', async () => {
-    const o = (maxBytes: number) => resolvePipelineOptions({ url: 'https://logs.example.com/', memory: { maxBytes } });
+    const o = (maxBytes: number): PipelineOptions => ({ url: 'https://logs.example.com/', memory: { maxBytes } });
     expect(configWarnings(o(64 * 2 ** 20), 2 * 2 ** 30)).toEqual([]);
     const w = configWarnings(o(1024 * 2 ** 20), 2 * 2 ** 30);
     expect(w.map((x) => x.code)).toEqual(['LOGSEAL_WARN_MEMORY_CAP']);
@@ -341,6 +341,12 @@ describe('coded warnings for misconfiguration', () => {
     expect(w[0]!.message).toContain('add a spool');
     // through createPipeline, against this process's real heap limit
     expect((await warningsOf({ url: 'https://logs.example.com/', memory: { maxBytes: 2 ** 40 } })).map((x) => x.code)).toEqual(['LOGSEAL_WARN_MEMORY_CAP']);
+  });
+
+  it('configWarnings(options) validates like createPipeline and builds nothing', () => {
+    expect(configWarnings({ url: 'http://logs.example.com/', http: { auth: { bearer: 'x' } } }).map((w) => w.code)).toEqual(['LOGSEAL_WARN_INSECURE_AUTH']);
+    expect(() => configWarnings({ url: '' })).toThrow(expect.objectContaining({ code: 'LOGSEAL_ERR_INVALID_OPTION', message: expect.stringContaining('"url"') }));
+    expect(() => configWarnings({ url: 'https://x/', retry: { deadlineMs: 5 }, colour: 1 } as never)).toThrow(expect.objectContaining({ message: expect.stringContaining('colour') }));
   });
 
   it('a pipeline that fails to build emits nothing', async () => {

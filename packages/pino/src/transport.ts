@@ -176,9 +176,12 @@ export async function createLogSealStream(options?: LogSealPinoOptions): Promise
       expectPinoConfig: inWorker,
       // pino sets lastLevel/lastObj/... on metadata streams for every record; we need none.
       metadata: false,
-      close: async () => {
+      // pino-abstract-transport calls this from _destroy and passes its promise's result to
+      // destroy's callback: re-throw the error we were destroyed with, or it is swallowed.
+      close: async (err: Error | null) => {
         leaveHub();
         closeResult = await pipe.close();
+        if (err) throw err;
       },
     } as { expectPinoConfig: true; metadata: false },
   )) as unknown as LogSealStream;

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +91,19 @@ describe('createLogSealStream (in-process)', () => {
     await stream.flush();
     expect(bodies(sink).map((b) => b.i)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
     expect(stream.stats().recordsDropped).toBe(0);
+  });
+
+  it('destroyed with an error: the pipeline is closed (sealed final) and the error still surfaces', async () => {
+    const { sink, stream } = await setup();
+    pino(stream).info('before the error');
+    const boom = new Error('boom');
+    const errored = once(stream, 'error');
+    const closed = new Promise((r) => stream.once('close', r));
+    stream.destroy(boom);
+    expect((await errored)[0]).toBe(boom);
+    await closed;
+    expect(items(sink).some((x) => x.type === 'seal' && x.final === true)).toBe(true);
+    expect(bodies(sink)).toEqual([expect.objectContaining({ msg: 'before the error' })]);
   });
 
   it('installShutdownHandlers closes an in-process stream on beforeExit and can be removed', async () => {

@@ -53,7 +53,7 @@ function start(): void {
     // by another process, an unreadable state file). The transport emits it as 'error'.
     post({ t: 'fatal', error: toWire(err) });
     markClosed();
-    port.close(); // nothing else keeps this thread alive: it ends
+    port.unref(); // nothing else keeps this thread alive: it ends once the message is out
     return;
   }
   const unwatch = watchDelivery(pipeline.sid, (w) => post({ t: 'warn', error: toWire(w) }));
@@ -62,6 +62,9 @@ function start(): void {
   const queue: ToWorker[] = [];
   let running = false;
   let closed = false;
+  let closeRequested = false;
+  let requestClose: () => void = () => undefined;
+  const closeRequest = new Promise<void>((resolve) => (requestClose = resolve));
 
   async function handle(m: ToWorker): Promise<void> {
     switch (m.t) {
@@ -80,7 +83,9 @@ function start(): void {
               refused++;
               post({ t: 'warn', error: toWire(err) });
             }
-            if (!ok) await pipeline.drained();
+            // Under 'block', wait for room; a close request ends the waiting (the records still
+            // queued go in over the cap, at most queueBytes, rather than be lost at exit).
+            if (!ok && !closeRequested) await Promise.race([pipeline.drained(), closeRequest]);
           }
         } finally {
           // Taken (or refused): either way these bytes no longer wait between the threads.
@@ -107,8 +112,9 @@ function start(): void {
         unwatch();
         post({ t: 'reply', id: m.id, value: { result, stats: pipeline.stats() } });
         markClosed();
-        // Nothing more will come: let this thread's event loop run dry and the thread end.
-        port.close();
+        // Nothing more will come: let this thread's event loop run dry (after the reply is out)
+        // and the thread end. close() would drop messages still queued.
+        port.unref();
         return;
       }
     }
@@ -133,6 +139,10 @@ function start(): void {
   }
 
   port.on('message', (m: ToWorker) => {
+    if (m.t === 'close') {
+      closeRequested = true;
+      requestClose();
+    }
     queue.push(m);
     if (!running) void run();
   });

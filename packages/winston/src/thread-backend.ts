@@ -75,7 +75,11 @@ export class ThreadBackend implements Backend {
     this.#worker.on('message', (m: FromWorker) => this.#onMessage(m));
     this.#worker.on('error', (err) => this.#fail(err));
     this.#worker.on('exit', (code) => {
-      if (this.#closeResult === undefined && this.#dead === undefined) this.#fail(new Error(`LogSeal pipeline worker exited (code ${code}) before it was closed`));
+      if (this.#closeResult !== undefined || this.#dead !== undefined) return;
+      const err = new Error(`LogSeal pipeline worker exited (code ${code}) before it was closed`);
+      // Exiting while a close is under way: the close reports it (a 'warn'); otherwise the transport is dead ('error').
+      if (this.#closing !== undefined) this.#rejectPending(err);
+      else this.#fail(err);
     });
     // After the listeners: adding a 'message' listener refs the worker's port again.
     this.#worker.unref();
@@ -154,7 +158,7 @@ export class ThreadBackend implements Backend {
       this.#closeResult = reply;
       return reply.result;
     } catch (err) {
-      this.#fail(err as Error);
+      this.#events.warn(new LogSealWarning('LOGSEAL_WARN_CLOSE', `LogSeal: close failed: ${(err as Error).message}`));
       return { delivered: false, spooledBatches: 0, lostRecords: 0 };
     } finally {
       if (this.#onExit !== undefined) process.removeListener('exit', this.#onExit);
@@ -222,6 +226,13 @@ export class ThreadBackend implements Backend {
         return;
       }
     }
+  }
+
+  #rejectPending(err: Error): void {
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
+    this.#refs = 0;
+    this.#worker.unref();
   }
 
   /** The worker cannot go on: fail what waits on it, refuse further records, report once. */

@@ -114,7 +114,7 @@ class LogSealCollector implements Collector {
   }
 
   async listen(): Promise<CollectorAddress> {
-    if (this.#started) throw new LogSealError('LOGSEAL_ERR_COLLECTOR_LISTEN', 'listen() was already called');
+    if (this.#started || this.#closing !== null) throw new LogSealError('LOGSEAL_ERR_COLLECTOR_LISTEN', 'listen() was already called, or the collector was closed');
     this.#started = true;
     const o = this.#o;
     const storage = await Storage.open({ dataDir: o.dataDir, segmentBytes: o.segmentBytes, clock: o.clock, logger: this.#logger, metrics: this.#metrics });

@@ -3,10 +3,12 @@
  * taken: they only read, and read only what the index says was committed).
  *
  *   listStreams(dir)            the streams, with batch counts, tips and missing batches
+ *   isDataDir(path)             is it a collector data directory?
  *   readStream(dir, sid)        the stream's stored lines in BATCH order (segments are in
  *                               arrival order: a late gap fill sits after later batches),
  *                               as core's verify() expects them
  *   readDataDir(dir)            every stream's lines, one stream after the other
+ *   read...Located()            the same with each line's segment file and byte offset
  *   readCheckpoints(dir)        the signed checkpoints, oldest first
  *   auditLog(dir, {publicKey})  re-derives the transparency log from the stored seals and
  *                               checks every published checkpoint against it
@@ -95,8 +97,25 @@ export async function listStreams(dataDir: string): Promise<StreamInfo[]> {
   return out;
 }
 
+/** Is `path` a collector data directory (it has tlog/log.ndjson or streams/)? For `logseal verify PATH`. */
+export async function isDataDir(path: string): Promise<boolean> {
+  return (await exists(join(path, TLOG_DIR, LOG_FILE))) || ((await exists(join(path, STREAMS_DIR))) && (await exists(join(path, TLOG_DIR))));
+}
+
+/** A stored line and where it is: its segment file and the byte offset of the line in it. */
+export interface LocatedLine {
+  line: string;
+  file: string;
+  offset: number;
+}
+
 /** A stream's stored NDJSON lines (records, then their seal, batch after batch), in batch order. */
 export async function* readStream(dataDir: string, sid: string): AsyncGenerator<string> {
+  for await (const l of readStreamLocated(dataDir, sid)) yield l.line;
+}
+
+/** readStream() with each line's segment file and byte offset, so a verifier can name where a finding is. */
+export async function* readStreamLocated(dataDir: string, sid: string): AsyncGenerator<LocatedLine> {
   const dir = streamDir(dataDir, sid);
   const entries = await readStreamIndex(dataDir, sid);
   const order = entries.map((e) => [e.batch, e.seg, e.off, e.len] as const).sort((a, b) => a[0] - b[0]);
@@ -115,7 +134,12 @@ export async function* readStream(dataDir: string, sid: string): AsyncGenerator<
       const { bytesRead } = await fh!.read(buf, 0, len, off);
       if (bytesRead !== len) storageError(`${dir}: batch ${batch} is cut short in ${segmentName(seg)}`);
       const text = buf.toString('utf8', 0, len - 1);
-      for (const line of text.split('\n')) yield line;
+      const file = join(dir, segmentName(seg));
+      let at = off;
+      for (const line of text.split('\n')) {
+        yield { line, file, offset: at };
+        at += Buffer.byteLength(line) + 1;
+      }
     }
   } finally {
     await fh?.close();
@@ -125,6 +149,11 @@ export async function* readStream(dataDir: string, sid: string): AsyncGenerator<
 /** Every stored line of every stream (stream after stream, each in batch order): the input of `logseal verify DIR`. */
 export async function* readDataDir(dataDir: string): AsyncGenerator<string> {
   for (const s of await listStreams(dataDir)) yield* readStream(dataDir, s.sid);
+}
+
+/** readDataDir() with locations. */
+export async function* readDataDirLocated(dataDir: string): AsyncGenerator<LocatedLine> {
+  for (const s of await listStreams(dataDir)) yield* readStreamLocated(dataDir, s.sid);
 }
 
 /** The published checkpoints, oldest first (parsed, signatures not checked here). */

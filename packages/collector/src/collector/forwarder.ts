@@ -53,7 +53,6 @@ function outBatch(bytes: Buffer): OutBatch {
 }
 
 export class Forwarder {
-  readonly #o: ResolvedForward;
   readonly #encoder: Encoder;
   readonly #sender: HttpSender;
   readonly #policy: RetryPolicy;
@@ -69,7 +68,6 @@ export class Forwarder {
 
   /** Validates the sink options (encoder, HttpSender, RetryPolicy) at construction; no I/O. */
   constructor(o: ResolvedForward, metrics: Metrics, logger: Logger, clock: () => number) {
-    this.#o = o;
     this.#encoder = createEncoder(o.format, o.formatOptions);
     this.#sender = new HttpSender({ ...o.http, url: o.url, clock, ...(o.dispatcher === undefined ? {} : { dispatcher: o.dispatcher }) });
     this.#policy = new RetryPolicy(o.retry);

@@ -183,9 +183,11 @@ export class Ingestor {
       count: seal.count, firstPrev: seal.firstPrev, head: seal.head, prevSeal: seal.prevSeal, final: seal.final, sealedAt: seal.sealedAt,
     };
     const filled = next !== undefined;
+    // A fill lands inside a gap that was recorded when the batch above it arrived: only a batch above the tip opens one.
+    const gap = filled ? null : r.gap;
     let entry: IndexEntry;
     try {
-      entry = await storage.commit({ stream: storage.streamFor(seal.sid), bytes: p.bytes, sealLine: p.lines[p.lines.length - 1]!, draft: entryDraft, gap: r.gap, filled });
+      entry = await storage.commit({ stream: storage.streamFor(seal.sid), bytes: p.bytes, sealLine: p.lines[p.lines.length - 1]!, draft: entryDraft, gap, filled });
     } catch (err) {
       return this.#refuse({ status: 503, code: 'storage_failed', message: (err as Error).message, retryAfterMs: 5000 }, where);
     }
@@ -194,10 +196,10 @@ export class Ingestor {
     m.inc('records_accepted_total', seal.count);
     m.inc('bytes_accepted_total', p.bytes.length);
     const body: Accepted = { ok: true, sid: seal.sid, batch: seal.batch, leaf: entry.i };
-    if (r.gap !== null) {
-      body.gap = r.gap;
+    if (gap !== null) {
+      body.gap = gap;
       m.inc('gaps_total');
-      this.#d.logger.info('gap', { ...where, ...r.gap });
+      this.#d.logger.info('gap', { ...where, ...gap });
     }
     if (filled) {
       body.filled = true;

@@ -13,7 +13,7 @@
  * test/delivery-observability.test.ts keeps the two in sync.
  */
 import { getHeapStatistics } from 'node:v8';
-import type { ResolvedPipelineOptions } from './pipeline-options.js';
+import { resolvePipelineOptions, type PipelineOptions, type ResolvedPipelineOptions } from './pipeline-options.js';
 
 /** Every configuration warning code, with its one-line meaning (also the docs table). */
 export const CONFIG_WARNING_CODES = {
@@ -37,8 +37,8 @@ export interface ConfigWarning {
  * parsed envelope and body, and canonicalize() builds its strings by concatenation, so they
  * stay rope-like cons-strings of about 5 bytes per character until something flattens them.
  * bench/pipeline.mjs measures it under a down sink with the 'block' policy: live heap after a
- * full GC 5.1 to 5.5x the cap without a spool (2.6 to 2.9x with one, which evicts durable
- * batches), peak RSS 6 to 7.6x.
+ * full GC 5.3 to 5.5x the cap without a spool, peak RSS 6 to 8x; with a spool the live heap
+ * still peaks near 5x while batches wait for their fsync (docs/delivery.md section 10).
  */
 const HEAP_PER_COUNTED_BYTE = 6;
 
@@ -52,10 +52,20 @@ function isLoopback(hostname: string): boolean {
 }
 
 /**
- * The warnings that apply to already validated options. Pure (the heap limit is a
- * parameter), so each rule is testable without touching the process.
+ * The warnings createPipeline(options) would emit, without building anything (options are
+ * validated first and throw as createPipeline would). Pure apart from reading the V8 heap
+ * limit, which can be given instead.
  */
-export function configWarnings(o: ResolvedPipelineOptions, heapLimit: number = getHeapStatistics().heap_size_limit): ConfigWarning[] {
+export function configWarnings(options: PipelineOptions, heapLimit: number = getHeapStatistics().heap_size_limit): ConfigWarning[] {
+  return warningsFor(resolvePipelineOptions(options), heapLimit);
+}
+
+/** Emits each warning once through process.emitWarning (type 'LogSealWarning', with its code). */
+export function emitConfigWarnings(o: ResolvedPipelineOptions): void {
+  for (const w of warningsFor(o, getHeapStatistics().heap_size_limit)) process.emitWarning(w.message, { code: w.code, type: 'LogSealWarning' });
+}
+
+function warningsFor(o: ResolvedPipelineOptions, heapLimit: number): ConfigWarning[] {
   const out: ConfigWarning[] = [];
   const warn = (code: ConfigWarningCode, message: string): void => void out.push({ code, message });
   const http = o.http ?? {};
@@ -99,9 +109,4 @@ export function configWarnings(o: ResolvedPipelineOptions, heapLimit: number = g
     }
   }
   return out;
-}
-
-/** Emits each warning once through process.emitWarning (type 'LogSealWarning', with its code). */
-export function emitConfigWarnings(o: ResolvedPipelineOptions): void {
-  for (const w of configWarnings(o)) process.emitWarning(w.message, { code: w.code, type: 'LogSealWarning' });
 }

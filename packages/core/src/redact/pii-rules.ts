@@ -59,15 +59,17 @@ const EMAIL: Rule = {
   class: 'email',
   keywords: ['@'],
   // RFC 5321 section 4.5.3.1: local part <= 64, label <= 63. Quoted local parts and
-  // address literals are left out; they do not occur in ordinary logs.
+  // address literals are left out; they do not occur in ordinary logs. Not right after
+  // "//": that is the userinfo of a URL (RFC 3986 section 3.2.1), e.g. a Sentry DSN key.
   pattern:
-    /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9_-])/g,
+    /(?<![A-Za-z0-9._%+-]|\/\/)[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9_-])/g,
   validate: emailValid,
   positives: [
     'user jane.doe@example.com logged in',
     '{"email":"John.Smith+billing@mail.example.co.uk"}',
     'Author: Jane Doe <jane_doe-42@example.org>',
     'mailto:support%team@example.net?subject=hi',
+    'GET /api/v1/users/jane@example.com/orders',
   ],
   negatives: [
     'loaded /static/logo@2x.png in 12ms',
@@ -76,6 +78,7 @@ const EMAIL: Rule = {
     'ssh deploy@localhost -p 22',
     'user@ without domain',
     'root@pts/0 session opened',
+    'dsn https://8f2a9c1b7d4e4f60a1b2c3d4e5f60718@o450123.ingest.sentry.io/450456',
   ],
 };
 
