@@ -166,6 +166,24 @@ describe('@logseal/winston transport', () => {
       expect(report.records.total).toBe(N);
     });
 
+    it(`close() while blocked on a dead sink ends within closeTimeoutMs; what was not delivered is reported lost (thread: ${mode.thread})`, async () => {
+      const s = await sink({ default: { status: 503, headers: { 'retry-after': '0' } } });
+      const t = make(s.url, { ...mode, closeTimeoutMs: 300, batch: { maxRecords: 20, maxBytes: 8 * 1024 }, memory: { maxBytes: 64 * 1024 }, ...(mode.thread ? { queueBytes: 64 * 1024 } : {}) });
+      const logger = winston.createLogger({ transports: [t] });
+      for (let i = 0; i < 2000; i++) {
+        logger.info(`payload ${i} ${'z'.repeat(200)}`);
+        if (i % 100 === 99) await new Promise((r) => setImmediate(r));
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      expect(t.writableLength).toBeGreaterThan(0); // blocked
+      const res = await t.close();
+      expect(res.delivered).toBe(false);
+      expect(res.lostRecords).toBeGreaterThan(0);
+      const st = await t.stats();
+      expect(st.recordsLost).toBe(res.lostRecords);
+      expect(st.recordsSent).toBe(0);
+    });
+
     it(`emits delivery trouble as 'warn' (re-emitted by the logger), never throws into the app (thread: ${mode.thread})`, async () => {
       const s = await sink();
       s.reply({ status: 500 }, { status: 500 });

@@ -5,10 +5,10 @@
  * commit leaves behind; collector-crash.test.ts kills a real process.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { appendFileSync, chmodSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { INDEX_FILE, LOCK_FILE, LOG_FILE, segmentName, streamDir, TLOG_DIR } from '../src/collector/layout.js';
-import { body, postBatch, Producer, removeTempDirs, type Running, startCollector, stopCollectors, verifyStored } from './helpers/collector-harness.js';
+import { body, postBatch, Producer, removeTempDirs, type Running, send, startCollector, stopCollectors, verifyStored } from './helpers/collector-harness.js';
 
 afterEach(async () => {
   await stopCollectors();
@@ -92,6 +92,31 @@ describe('collector restart recovery', () => {
     text[1] = JSON.stringify(e);
     writeFileSync(log, text.join('\n'));
     await expect(startCollector({ dataDir: other.r.dataDir })).rejects.toMatchObject({ code: 'LOGSEAL_ERR_COLLECTOR_STORAGE', message: expect.stringContaining('checkpoint') });
+  });
+
+  it('after a failed write answers 503 storage_failed to everything until restarted, and keeps nothing half-done', async () => {
+    const r = await startCollector();
+    const ok = new Producer({ sid: 'fine' });
+    expect((await postBatch(r, ok.batch(2))).status).toBe(200);
+    writeFileSync(join(r.dataDir, 'streams', 'blocked'), 'a file where the stream directory must go');
+    const p = new Producer({ sid: 'blocked' });
+    const b0 = p.batch(2);
+    const failed = await postBatch(r, b0);
+    expect(failed.status).toBe(503);
+    expect(failed.json.error).toEqual({ code: 'storage_failed', message: 'storage failed; the collector must be restarted' });
+    expect(failed.headers['retry-after']).toBe('5');
+    const next = ok.batch(2);
+    expect((await postBatch(r, next)).json.error.code).toBe('storage_failed');
+    expect((await send(`${r.address.url}/healthz`)).status).toBe(503);
+    expect(r.collector.stats().storageFailed).toBe(true);
+    expect(r.logs.events('storage_failed')).toHaveLength(1);
+    await r.collector.close();
+    unlinkSync(join(r.dataDir, 'streams', 'blocked'));
+    const again = await startCollector({ dataDir: r.dataDir });
+    expect((await postBatch(again, b0)).json).toMatchObject({ ok: true, batch: 0 });
+    expect((await postBatch(again, next)).json).toMatchObject({ ok: true, batch: 1 });
+    await again.collector.close();
+    expect((await verifyStored(r.dataDir)).findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 
   it('holds its data directory against a second collector, and takes over the lock of a dead one', async () => {

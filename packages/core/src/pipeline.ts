@@ -27,7 +27,7 @@ import { HttpSender } from './delivery/http-sender.js';
 import { type PipelineOptions, type ResolvedPipelineOptions, resolvePipelineOptions } from './delivery/pipeline-options.js';
 import { RetryPolicy, SinkHealth } from './delivery/retry-policy.js';
 import { Spool, type SpooledBatch } from './delivery/spool.js';
-import type { OutBatch } from './delivery/types.js';
+import { outBatch, type OutBatch } from './delivery/types.js';
 
 export const DROP_CHANNEL = 'logseal:drop';
 const dropChannel = diagnostics_channel.channel(DROP_CHANNEL);
@@ -86,14 +86,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   return pipeline;
 }
 
-function outOf(sid: string, recs: ChainedRecord[], sealJson: string, seal: OutBatch['seal']): OutBatch {
-  let bytes = sealJson.length;
-  for (const r of recs) bytes += r.json.length;
-  return { sid, batch: seal.batch, records: recs.map((r) => r.envelope), recordJson: recs.map((r) => r.json), seal, sealJson, bytes };
-}
-
 function outOfSpooled(b: SpooledBatch): OutBatch {
-  return { sid: b.sid, batch: b.batch, records: b.records, recordJson: b.lines.slice(0, -1), seal: b.seal, sealJson: b.lines[b.lines.length - 1]!, bytes: b.bytes };
+  return outBatch(b.sid, b.lines.slice(0, -1), b.seal, b.lines[b.lines.length - 1]!, b.bytes);
 }
 
 class LogSealPipeline implements Pipeline {
@@ -106,7 +100,8 @@ class LogSealPipeline implements Pipeline {
   readonly #deadLetter: DeadLetterFile;
   readonly #spool: Spool | undefined;
   readonly #store: FileStateStore | undefined;
-  #open: ChainedRecord[] = [];
+  /** Canonical lines of the open batch: only strings survive until the seal (object trees die young). */
+  #open: string[] = [];
   #openBytes = 0;
   #memBytes = 0;
   #ageTimer: NodeJS.Timeout | undefined;
@@ -186,7 +181,7 @@ class LogSealPipeline implements Pipeline {
         // (spool.open() already rewrote them into the current open-records file)
         for (const env of adopt) {
           const json = canonicalize(env);
-          this.#open.push({ envelope: env, json, leaf: new Uint8Array(0) });
+          this.#open.push(json);
           this.#openBytes += json.length;
           this.#memBytes += json.length;
         }
@@ -308,7 +303,7 @@ class LogSealPipeline implements Pipeline {
     let spooledBatches = 0;
     let lostRecords = 0;
     if (this.#spool !== undefined) spooledBatches = left.length;
-    else for (const q of left) lostRecords += q.out.records.length;
+    else for (const q of left) lostRecords += q.out.seal.count;
     this.#stats.recordsLost += lostRecords;
     await this.#persist.catch(() => undefined);
     await Promise.allSettled([this.#spool?.close(), this.#deadLetter.close(), this.#sender.close()]);
@@ -331,7 +326,7 @@ class LogSealPipeline implements Pipeline {
   }
 
   #push(rec: ChainedRecord): void {
-    this.#open.push(rec);
+    this.#open.push(rec.json);
     this.#openBytes += rec.json.length;
     this.#memBytes += rec.json.length;
     if (this.#memBytes > this.#stats.peakMemoryBytes) this.#stats.peakMemoryBytes = this.#memBytes;
@@ -347,7 +342,7 @@ class LogSealPipeline implements Pipeline {
     const state = this.#sealer.state();
     this.#open = [];
     this.#openBytes = 0;
-    const out = outOf(this.#sealer.sid, records, sealed.json, sealed.seal);
+    const out = outBatch(this.#sealer.sid, records, sealed.seal, sealed.json);
     this.#memBytes += sealed.json.length;
     this.#stats.batchesSealed++;
     if (records.length === 0) this.#stats.heartbeats++;
@@ -386,11 +381,11 @@ class LogSealPipeline implements Pipeline {
     const queued = this.#deliverer.queued;
     for (let i = queued.length - 1; i >= 1 && this.#memBytes > this.#o.memory.maxBytes / 2; i--) {
       const q = queued[i]!;
-      if (q.inFlight === true || q.evicted === true || q.durable !== true || q.no === undefined || q.out.records.length === 0) continue;
+      if (q.inFlight === true || q.evicted === true || q.durable !== true || q.no === undefined || q.out.seal.count === 0) continue;
       const no = q.no;
       this.#memBytes -= q.out.bytes;
       q.evicted = true;
-      q.out = { ...q.out, records: [], recordJson: [] };
+      q.out = outBatch(q.out.sid, [], q.out.seal, q.out.sealJson, q.out.bytes);
       q.load = async () => {
         q.out = outOfSpooled(await spool.read(no));
         q.evicted = false;
@@ -402,9 +397,9 @@ class LogSealPipeline implements Pipeline {
 
   #onDone(q: QueuedBatch, how: 'delivered' | 'dead-lettered' | 'dropped', _deadItems: number): void {
     if (q.evicted !== true) this.#memBytes -= q.out.bytes;
-    if (how === 'dead-lettered' && q.out.records.length > 0) {
+    if (how === 'dead-lettered' && q.out.seal.count > 0) {
       // The sink never got these records: say so in the chain, so the verifier names a loss, not tampering.
-      this.#gap({ dropped: q.out.records.length, reason: 'send-failed', fromSeq: q.out.seal.firstSeq, toSeq: q.out.seal.lastSeq });
+      this.#gap({ dropped: q.out.seal.count, reason: 'send-failed', fromSeq: q.out.seal.firstSeq, toSeq: q.out.seal.lastSeq });
     }
     if (q.no !== undefined && this.#spool !== undefined) {
       this.#doneNos.add(q.no);
@@ -436,8 +431,8 @@ class LogSealPipeline implements Pipeline {
     if (q === undefined) return false;
     // An evicted batch's records are on disk only: its seal still gives the count and range
     // (its own gap records, if any, are counted as dropped records and not re-declared).
-    const gaps = q.out.records.filter((r) => r.kind === 'gap');
-    const n = q.evicted === true ? q.out.seal.count : q.out.records.length - gaps.length;
+    const gaps = q.evicted === true ? [] : q.out.records.filter((r) => r.kind === 'gap');
+    const n = q.out.seal.count - gaps.length;
     this.#stats.recordsDropped += n;
     if (q.out.seal.count > 0 && q.out.sid === this.#sealer.sid) {
       // Declare the batch's seq range, and again every range its own gap records declared

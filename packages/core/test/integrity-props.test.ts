@@ -12,8 +12,8 @@ import { buildStream } from './helpers/sealed-stream.js';
 type Obj = Record<string, any>;
 const rehash = (r: Obj): Obj => {
   const { h: _h, ...rest } = r;
-  const res = recomputeLeaf({ ...rest, h: '0'.repeat(64) }) as { leaf: Uint8Array };
-  return { ...rest, h: toHex(res.leaf) };
+  const res = recomputeLeaf({ ...rest, h: '0'.repeat(64) }) as { h: string };
+  return { ...rest, h: res.h };
 };
 
 const KINDS = ['modify', 'rehash', 'delete', 'insert', 'duplicate', 'swap', 'drop-seal', 'drop-batch', 'truncate', 'replay', 'forge-seal'] as const;

@@ -22,8 +22,8 @@ const keys = [{ publicKey: k.publicKey, macKey: k.macKey }];
 
 function rehash(r: Obj): Obj {
   const { h: _h, ...rest } = r;
-  const res = recomputeLeaf({ ...rest, h: '0'.repeat(64) }) as { leaf: Uint8Array };
-  return { ...rest, h: toHex(res.leaf) };
+  const res = recomputeLeaf({ ...rest, h: '0'.repeat(64) }) as { h: string };
+  return { ...rest, h: res.h };
 }
 
 /** What a host compromised at its current epoch can produce: re-seal with its current MAC key and its signing key. */

@@ -16,8 +16,8 @@ const parse = (l: string): Obj => JSON.parse(l);
 const rehash = (r: Obj): Obj => {
   const { h: _h, ...rest } = r;
   const res = recomputeLeaf({ ...rest, h: '0'.repeat(64) });
-  if (!('leaf' in res)) throw new Error('bad');
-  return { ...rest, h: toHex(res.leaf) };
+  if (!('h' in res)) throw new Error('bad');
+  return { ...rest, h: res.h };
 };
 const codes = (rep: { findings: { code: string }[] }) => rep.findings.map((f) => f.code);
 

@@ -84,6 +84,24 @@ describe.each(PII_RULES.map((r) => [r.id, r] as const))('rule %s', (_id, r) => {
   });
 });
 
+describe('numbers that are not personal data', () => {
+  // Timestamps, versions, ports, durations, byte counts and ids: every log has them.
+  const ordinary = [
+    '2024-03-14T09:13:52.123Z', '2024-03-14 09:13:52,123', '[14/Mar/2024:09:12:44 +0000]', 'Thu, 14 Mar 2024 09:13:52 GMT',
+    '1710407632', '1710407632123', '1710407632123456789', 'snowflake 1234567890123456789',
+    'node v20.20.0', 'version 1.2.3', '10.0.19045.4046', 'openssl 3.0.13', 'OID 1.3.6.1.2.1.1.3.0',
+    'listening on :8080', 'port 5432', 'localhost:3000', '0.0.0.0:443',
+    'took 1m23.456s', 'elapsed=00:01:23.456', 'duration_ms=1234567', 'GC pause 12.345ms',
+    'Transferred 1,234,567,890 bytes', 'size=1048576', 'offset 184467440737', '512110190592 bytes total',
+    'uuid 550e8400-e29b-41d4-a716-446655440000', 'sha 4a7d1ed414474e4033ac29ccb8653d9b',
+    'mac 00:1a:2b:3c:4d:5e', 'ratio 16:9', 'chmod 0755', 'exit code 137', 'pid 4711 ppid 1',
+  ];
+  it.each(ordinary.map((s) => [s]))('no PII rule fires on %j', (text) => {
+    const hits = PII_RULES.flatMap((r) => findSecrets(r, text).map((s) => `${r.id}: ${s}`));
+    expect(hits).toEqual([]);
+  });
+});
+
 describe('extent of what is redacted', () => {
   const cases: [string, string, string[]][] = [
     ['email', 'from <jane.doe@example.com>, cc bob@mail.example.org.', ['jane.doe@example.com', 'bob@mail.example.org']],

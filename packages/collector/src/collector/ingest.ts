@@ -188,8 +188,9 @@ export class Ingestor {
     let entry: IndexEntry;
     try {
       entry = await storage.commit({ stream: storage.streamFor(seal.sid), bytes: p.bytes, sealLine: p.lines[p.lines.length - 1]!, draft: entryDraft, gap, filled });
-    } catch (err) {
-      return this.#refuse({ status: 503, code: 'storage_failed', message: (err as Error).message, retryAfterMs: 5000 }, where);
+    } catch {
+      // The cause (with paths) is in the collector's log (storage_failed), not in the answer.
+      return this.#refuse({ status: 503, code: 'storage_failed', message: 'storage failed; the collector must be restarted', retryAfterMs: 5000 }, where);
     }
     const m = this.#d.metrics;
     m.inc('batches_accepted_total');

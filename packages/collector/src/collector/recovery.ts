@@ -125,8 +125,9 @@ export async function recover(dataDir: string, onFsync: () => void, logger: Logg
   // 2. Every stream directory: cut uncommitted segment tails, check committed bytes are there, check the index.
   const streamsRoot = join(dataDir, STREAMS_DIR);
   const onDisk = new Set<string>();
-  for (const name of await readdir(streamsRoot)) {
-    const sid = decodeSid(name);
+  for (const ent of await readdir(streamsRoot, { withFileTypes: true })) {
+    const name = ent.name;
+    const sid = ent.isDirectory() ? decodeSid(name) : null;
     if (sid === null) continue; // not ours: left alone
     onDisk.add(sid);
     let s = streams.get(sid);

@@ -74,14 +74,15 @@ function outcomeOf(r: SendResult): AttemptOutcome {
 }
 
 function allItems(out: OutBatch): ItemRef[] {
-  const items: ItemRef[] = out.records.map((r) => ({ kind: 'record', seq: r.seq }));
+  // Records of a batch have consecutive seqs from seal.firstSeq (no parsing of the lines needed).
+  const items: ItemRef[] = out.recordJson.map((_, i) => ({ kind: 'record', seq: out.seal.firstSeq + i }));
   items.push({ kind: 'seal', batch: out.batch });
   return items;
 }
 
 function lineOf(out: OutBatch, item: ItemRef): string {
   if (item.kind === 'seal') return out.sealJson;
-  return out.recordJson[item.seq - (out.records[0]?.seq ?? 0)] ?? '';
+  return out.recordJson[item.seq - out.seal.firstSeq] ?? '';
 }
 
 type Attempt =
@@ -267,7 +268,7 @@ export class Deliverer {
     this.#queue.splice(i, 1);
     if (how === 'delivered') {
       this.#d.stats.batchesSent++;
-      this.#d.stats.recordsSent += q.out.records.length;
+      this.#d.stats.recordsSent += q.out.recordJson.length;
     }
     this.#d.onDone(q, how, deadItems);
   }

@@ -10,8 +10,12 @@ export interface OutBatch {
   sid: string;
   /** Seal batch number within the stream. */
   batch: number;
-  /** Chained records in seq order. */
-  records: readonly RecordEnvelope[];
+  /**
+   * Chained records in seq order (consecutive: record i has seq seal.firstSeq + i). Built by
+   * outBatch() as a lazily parsed view of recordJson: a queued batch holds only its lines,
+   * and formats that need objects (elasticsearch, loki, ...) parse them when they encode.
+   */
+  readonly records: readonly RecordEnvelope[];
   /** RFC 8785 form of each record (same order): the native NDJSON lines. */
   recordJson: readonly string[];
   seal: Seal;
@@ -51,4 +55,25 @@ export interface Encoder {
   encode(batch: OutBatch, only?: readonly ItemRef[]): EncodedRequest[];
   /** Reads a 2xx response body for per-item failures; absent: a 2xx means every item succeeded. */
   readItems?(req: EncodedRequest, status: number, body: string): ItemOutcome;
+}
+
+/** An OutBatch over canonical lines; `records` is parsed on first use and cached. */
+export function outBatch(sid: string, recordJson: readonly string[], seal: Seal, sealJson: string, bytes?: number): OutBatch {
+  let parsed: RecordEnvelope[] | undefined;
+  let size = bytes;
+  if (size === undefined) {
+    size = sealJson.length;
+    for (const l of recordJson) size += l.length;
+  }
+  return {
+    sid,
+    batch: seal.batch,
+    get records(): readonly RecordEnvelope[] {
+      return (parsed ??= recordJson.map((l) => JSON.parse(l) as RecordEnvelope));
+    },
+    recordJson,
+    seal,
+    sealJson,
+    bytes: size,
+  };
 }

@@ -106,7 +106,7 @@ export function checkBatch(
       continue;
     }
     const env = o as unknown as RecordEnvelope;
-    const rec: PendingRecord = { seq: env.seq, prev: env.prev, h: env.h, leaf: res.leaf, hOk: Buffer.from(res.leaf).toString('hex') === env.h, ts: env.ts, line };
+    const rec: PendingRecord = { seq: env.seq, prev: env.prev, h: env.h, leaf: res.h, hOk: res.h === env.h, ts: env.ts, line };
     if (env.kind === 'gap') rec.gap = env.body as GapBody;
     sv.onRecord(rec);
   }

@@ -63,3 +63,20 @@ export function hashFromHex(hex: unknown): Uint8Array | null {
   if (typeof hex !== 'string' || !HEX64.test(hex)) return null;
   return new Uint8Array(Buffer.from(hex, 'hex'));
 }
+
+/**
+ * RFC 6962 leaf hash of a string, as hex. The record chain needs the hex form (it is `h`),
+ * and hashing straight to hex skips a 32-byte ArrayBuffer per record (bench: about 2x on
+ * this step); leaf bytes are built once per batch with leafBytes() for the Merkle root.
+ */
+export function leafHashHex(data: string): string {
+  return hash('sha256', LEAF_PREFIX_STR + data, 'hex');
+}
+
+/** 32-byte leaves from hex hashes, as views over ONE buffer (one allocation per batch). */
+export function leafBytes(hexes: readonly string[]): Uint8Array[] {
+  const all = Buffer.from(hexes.join(''), 'hex');
+  const out: Uint8Array[] = new Array(hexes.length);
+  for (let i = 0; i < hexes.length; i++) out[i] = new Uint8Array(all.buffer, all.byteOffset + i * 32, 32);
+  return out;
+}

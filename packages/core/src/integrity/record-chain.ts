@@ -11,15 +11,26 @@
 import { LogSealError } from '../errors.js';
 import { canonicalize } from './canonical-json.js';
 import { genesisHead, SID_PATTERN } from './domain.js';
-import { leafHash, toHex } from './hash.js';
+import { leafHashHex } from './hash.js';
 import type { GapBody, RecordEnvelope } from './types.js';
 
 export interface ChainedRecord {
   envelope: RecordEnvelope;
   /** RFC 8785 form of the whole envelope (with h): the bytes shipped and stored. */
   json: string;
-  /** h as bytes: the record's Merkle leaf. */
-  leaf: Uint8Array;
+  /** h as bytes: the record's Merkle leaf (computed on first use). */
+  readonly leaf: Uint8Array;
+}
+
+function chained(envelope: RecordEnvelope, json: string): ChainedRecord {
+  let leaf: Uint8Array | undefined;
+  return {
+    envelope,
+    json,
+    get leaf(): Uint8Array {
+      return (leaf ??= new Uint8Array(Buffer.from(envelope.h, 'hex')));
+    },
+  };
 }
 
 function tail(prev: string, seq: number, sid: string, ts: number): string {
@@ -30,12 +41,11 @@ function tail(prev: string, seq: number, sid: string, ts: number): string {
 function build(sid: string, seq: number, ts: number, prev: string, bodyJson: string, body: unknown, kind?: 'gap'): ChainedRecord {
   const kindPart = kind === undefined ? '' : `,"kind":"${kind}"`;
   const rest = kindPart + tail(prev, seq, sid, ts);
-  const leaf = leafHash('{"body":' + bodyJson + rest);
-  const h = toHex(leaf);
+  const h = leafHashHex('{"body":' + bodyJson + rest);
   const envelope: RecordEnvelope = kind === undefined
     ? { v: 1, sid, seq, ts, prev, body, h }
     : { v: 1, sid, seq, ts, prev, kind, body, h };
-  return { envelope, json: '{"body":' + bodyJson + ',"h":"' + h + '"' + rest, leaf };
+  return chained(envelope, '{"body":' + bodyJson + ',"h":"' + h + '"' + rest);
 }
 
 function checkTs(ts: number): void {
@@ -100,16 +110,15 @@ export class RecordChain {
 
   /**
    * Re-adopts a record this chain wrote before a crash (read back from a spool): it must be
-   * the next seq, link to the head, and hash correctly. Returns its leaf.
+   * the next seq, link to the head, and hash correctly.
    */
-  adopt(env: RecordEnvelope): Uint8Array {
+  adopt(env: RecordEnvelope): void {
     const res = recomputeLeaf(env as unknown as Record<string, unknown>);
-    if ('malformed' in res || toHex(res.leaf) !== env.h || env.sid !== this.sid || env.seq !== this.#nextSeq || env.prev !== this.#head) {
+    if ('malformed' in res || res.h !== env.h || env.sid !== this.sid || env.seq !== this.#nextSeq || env.prev !== this.#head) {
       throw new LogSealError('LOGSEAL_ERR_STATE_INVALID', `spooled record ${String(env.seq)} does not continue the chain`);
     }
     this.#nextSeq += 1;
     this.#head = env.h;
-    return res.leaf;
   }
 
   #push(bodyJson: string, body: unknown, ts: number, kind?: 'gap'): ChainedRecord {
@@ -128,7 +137,7 @@ const HEX64 = /^[0-9a-f]{64}$/;
  * the canonical form (never from the producer's bytes: duplicate keys or odd spacing
  * must not matter). Returns a reason string for a malformed record.
  */
-export function recomputeLeaf(rec: Record<string, unknown>): { leaf: Uint8Array } | { malformed: string } {
+export function recomputeLeaf(rec: Record<string, unknown>): { h: string } | { malformed: string } {
   for (const k of Object.keys(rec)) if (!RECORD_KEYS.has(k)) return { malformed: `unexpected field "${k}"` };
   const { sid, seq, ts, prev, kind, h } = rec;
   if (rec.v !== 1) return { malformed: 'unsupported version' };
@@ -150,7 +159,7 @@ export function recomputeLeaf(rec: Record<string, unknown>): { leaf: Uint8Array 
     return { malformed: 'body is not canonical JSON data' };
   }
   const kindPart = kind === undefined ? '' : `,"kind":"${kind}"`;
-  return { leaf: leafHash('{"body":' + bodyJson + kindPart + tail(prev, seq, sid, ts)) };
+  return { h: leafHashHex('{"body":' + bodyJson + kindPart + tail(prev, seq, sid, ts)) };
 }
 
 const GAP_KEYS = new Set(['dropped', 'reason', 'tsMin', 'tsMax', 'fromSeq', 'toSeq']);

@@ -12,7 +12,7 @@ import { canonicalize } from './canonical-json.js';
 import { type ChainState, type StateStore, validateState } from './chain-state.js';
 import { genesisHead, genesisSeal, KID_PATTERN, SID_PATTERN } from './domain.js';
 import { EvolvingKey } from './forward-mac.js';
-import { toHex } from './hash.js';
+import { leafBytes, toHex } from './hash.js';
 import { type KeyInput, kidForMacKey, kidForPublicKey, loadMacKey, loadSigningKey } from './keys.js';
 import { merkleRoot } from './merkle.js';
 import { type ChainedRecord, RecordChain } from './record-chain.js';
@@ -66,7 +66,8 @@ export class StreamSealer {
   #final = false;
   #meta: SealMeta | undefined;
   // the open batch
-  #leaves: Uint8Array[] = [];
+  /** Record hashes (hex) of the open batch; leaf bytes are built once, at the seal. */
+  #leaves: string[] = [];
   #firstPrev: string;
   #tsMin = Infinity;
   #tsMax = -Infinity;
@@ -147,27 +148,27 @@ export class StreamSealer {
 
   append(body: unknown, ts: number = this.#clock()): ChainedRecord {
     this.#open();
-    return this.#track(this.#chain.append(body, ts));
+    return this.#record(this.#chain.append(body, ts));
   }
 
   /** Chains a body whose RFC 8785 form the caller already computed. */
   appendCanonical(bodyJson: string, body: unknown, ts: number = this.#clock()): ChainedRecord {
     this.#open();
-    return this.#track(this.#chain.appendCanonical(bodyJson, body, ts));
+    return this.#record(this.#chain.appendCanonical(bodyJson, body, ts));
   }
 
   /** Records a producer-side loss in the chain (signed like any record). */
   appendGap(gap: GapBody, ts: number = this.#clock()): ChainedRecord {
     this.#open();
-    return this.#track(this.#chain.appendGap(gap, ts));
+    return this.#record(this.#chain.appendGap(gap, ts));
   }
 
   /** Re-adopts chained records that were written but not sealed before a crash (from a spool). */
   adoptPending(records: readonly RecordEnvelope[]): void {
     this.#open();
     for (const env of records) {
-      const leaf = this.#chain.adopt(env);
-      this.#track({ envelope: env, json: '', leaf });
+      this.#chain.adopt(env);
+      this.#track(env.h, env.ts);
     }
   }
 
@@ -188,7 +189,7 @@ export class StreamSealer {
       count,
       firstPrev: this.#firstPrev,
       head: this.#chain.head,
-      root: toHex(merkleRoot(this.#leaves)),
+      root: toHex(merkleRoot(leafBytes(this.#leaves))),
       prevSeal: this.#prevSeal,
       tsMin: count === 0 ? null : this.#tsMin,
       tsMax: count === 0 ? null : this.#tsMax,
@@ -256,13 +257,17 @@ export class StreamSealer {
     if (this.#final) throw new LogSealError('LOGSEAL_ERR_STREAM_FINAL', 'stream was sealed final; nothing more can be appended');
   }
 
-  #track(rec: ChainedRecord): ChainedRecord {
-    this.#leaves.push(rec.leaf);
-    const ts = rec.envelope.ts;
-    if (ts < this.#tsMin) this.#tsMin = ts;
-    if (ts > this.#tsMax) this.#tsMax = ts;
+  #record(rec: ChainedRecord): ChainedRecord {
+    this.#track(rec.envelope.h, rec.envelope.ts);
     return rec;
   }
+
+  #track(h: string, ts: number): void {
+    this.#leaves.push(h);
+    if (ts < this.#tsMin) this.#tsMin = ts;
+    if (ts > this.#tsMax) this.#tsMax = ts;
+  }
+
 }
 
 export { genesisHead, genesisSeal };

@@ -7,7 +7,7 @@
  */
 import { genesisHead, genesisSeal } from './domain.js';
 import { type Finding, type FindingCode, finding } from './findings.js';
-import { hashFromHex, toHex } from './hash.js';
+import { hashFromHex, leafBytes, toHex } from './hash.js';
 import type { ResolvedKey } from './keyring.js';
 import { merkleRoot } from './merkle.js';
 import { verifyMac, verifySignature } from './seal.js';
@@ -18,8 +18,8 @@ export interface PendingRecord {
   prev: string;
   /** h as claimed by the record. */
   h: string;
-  /** Leaf recomputed from the record's canonical form. */
-  leaf: Uint8Array;
+  /** Leaf hash (hex) recomputed from the record's canonical form. */
+  leaf: string;
   hOk: boolean;
   ts: number;
   line: number;
@@ -422,7 +422,7 @@ export class StreamVerifier {
       flag('RECORD_MODIFIED', `record ${tip.seq} was changed and re-hashed (the seal names another head)`, { seq: tip.seq, line: tip.line });
     }
     if (n === 0) {
-      const root = toHex(merkleRoot(chosen.map((r) => r.leaf)));
+      const root = toHex(merkleRoot(leafBytes(chosen.map((r) => r.leaf))));
       if (root !== s.root || hashFromHex(s.root) === null) {
         flag('SEAL_ROOT_MISMATCH', `Merkle root of batch ${s.batch} does not match its records`, { batch: s.batch, line });
       } else if (chosen.length > 0) {

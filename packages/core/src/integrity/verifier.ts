@@ -233,8 +233,8 @@ export class Verifier {
       seq,
       prev: o.prev as string,
       h: o.h as string,
-      leaf: res.leaf,
-      hOk: Buffer.from(res.leaf).toString('hex') === o.h,
+      leaf: res.h,
+      hOk: res.h === o.h,
       ts: o.ts as number,
       line,
     };

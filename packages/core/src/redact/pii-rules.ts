@@ -1,8 +1,8 @@
 /**
  * Personal-data rules: e-mail, phone numbers, IP addresses, payment cards, IBAN, and the
- * government identifiers of national-ids.ts. The `gdpr`, `pci`, `hipaa` and `strict` presets turn these
- * on; the default `secrets` preset does not (an IP address in an access log is not a
- * leaked credential).
+ * government identifiers of national-ids.ts. The `gdpr`, `hipaa` and `strict` presets
+ * turn them on (`pci` only the card rule); the default `secrets` preset does not (an IP
+ * address in an access log is not a leaked credential).
  *
  * Linear time (issue 3, item 3). Every pattern either starts with a literal context word
  * or with a negative lookbehind that forbids starting inside a run of the characters the
@@ -223,8 +223,10 @@ const IPV4: Rule = {
   description: 'IPv4 address in dotted-quad form with octets 0-255 and no leading zeros (RFC 791).',
   class: 'ip',
   keywords: ['.'],
-  // Not after a word character, '.', '-' or "letter/" (a product token: "Chrome/120.0.0.0"),
-  // and not followed by another ".digit" (an OID or a four-part version inside a longer one).
+  // A bare dotted quad is taken for an address even when someone meant a version: the
+  // two cannot be told apart, and redacting a version under gdpr costs little. But not
+  // after a word character, '.', '-' or "letter/" ("v1.2.3.4", "Chrome/120.0.0.0"), and
+  // not followed by another ".digit" (an OID, or four parts of a longer version).
   pattern: new RegExp(
     String.raw`(?<![\w.-]|[A-Za-z]/)${OCTET}(?:\.${OCTET}){3}(?![\w-]|\.[0-9])`,
     'g',

@@ -14,6 +14,13 @@ export const NDJSON_TYPE = 'application/x-ndjson';
 
 /** Shared by 'logseal' and 'ndjson': the canonical lines, LF-terminated. */
 export function ndjsonRequest(batch: OutBatch, only: readonly ItemRef[] | undefined): EncodedRequest[] {
+  if (only === undefined) {
+    // The whole batch: its lines as they are (the hot path: the records need not be parsed).
+    const refs: ItemRef[] = batch.recordJson.map((_, i) => ({ kind: 'record', seq: batch.seal.firstSeq + i }));
+    refs.push({ kind: 'seal', batch: batch.seal.batch });
+    const body = (batch.recordJson.length > 0 ? batch.recordJson.join('\n') + '\n' : '') + batch.sealJson + '\n';
+    return [{ path: '', method: 'POST', contentType: NDJSON_TYPE, body, items: refs }];
+  }
   const items = selectItems(batch, only);
   if (items.length === 0) return [];
   let body = '';
