@@ -125,14 +125,19 @@ const LEAF_PREFIX = Buffer.from([0x00]);
  * Returns the 1-based number of the first line that is not canonical, or 0.
  */
 export function recordsCanonical(p: ParsedBatch): number {
+  const bytes = p.bytes;
+  let start = 0; // byte offset of line i in p.bytes: the hash reads the bytes, no string is re-encoded
   for (let i = 0; i < p.items.length - 1; i++) {
     const o = p.items[i]!;
     const line = p.lines[i]!;
+    const end = bytes.indexOf(0x0a, start);
     const rest = `${o.kind === 'gap' ? ',"kind":"gap"' : ''},"prev":"${String(o.prev)}","seq":${String(o.seq)},"sid":"${String(o.sid)}","ts":${String(o.ts)},"v":1}`;
     const tail = `,"h":"${String(o.h)}"${rest}`;
     if (!line.startsWith('{"body":') || !line.endsWith(tail) || line.length <= tail.length + 8) return i + 1;
-    const withoutH = line.slice(0, line.length - tail.length) + rest;
-    if (createHash('sha256').update(LEAF_PREFIX).update(withoutH).digest('hex') !== o.h) return i + 1;
+    // The tail is ASCII: as many bytes as characters.
+    const h = createHash('sha256').update(LEAF_PREFIX).update(bytes.subarray(start, end - tail.length)).update(rest).digest('hex');
+    if (h !== o.h) return i + 1;
+    start = end + 1;
   }
   return 0;
 }

@@ -41,6 +41,16 @@ function token(body: string, right: string = R_ALNUM): RegExp {
 }
 
 /**
+ * The left guard for tokens whose body may contain '-': a match must not start right after
+ * a '-' either, or input like "glpat-glpat-glpat-..." restarts a long body scan at every
+ * prefix (recheck: 3rd-degree polynomial). test/redact-redos.test.ts proves the fix.
+ */
+const L_DASH = String.raw`(?:(?<![A-Za-z0-9_-])|(?<=%[0-9A-Fa-f]{2}|\\[nrt]))`;
+function dashToken(body: string, right: string): RegExp {
+  return new RegExp(`${L_DASH}(?<secret>${body})${right}`, 'g');
+}
+
+/**
  * A value recognisable only by the key it is assigned to: `context` (a regex source,
  * matched case-insensitively anywhere in the key), up to 40 more key characters, a
  * separator, then the value.
@@ -227,19 +237,19 @@ const AZURE: Rule[] = [
     description: 'Signature (sig=) of an Azure shared access signature that carries a service version (sv=)',
     class: 'secret',
     keywords: ['sig='],
-    pattern: new RegExp(
-      String.raw`(?<![A-Za-z0-9_])sv=\d{4}-\d{2}-\d{2}[^\s"'<>]{0,1024}?[?&;]sig=(?<secret>[A-Za-z0-9%+/=]{30,256})(?![A-Za-z0-9%+/=])`,
-      'g',
-    ),
+    // Any `sig=` query parameter with a long signature: it grants access whatever the service.
+    // (Requiring an earlier `sv=` meant a lazy 1 KiB gap rescanned from every `sv=`: recheck flagged it.)
+    pattern: /(?<=[?&;])sig=(?<secret>[A-Za-z0-9%+/=]{30,256})(?![A-Za-z0-9%+/=])/g,
     minEntropy: 3.5,
     positives: [
+      // without sv= too: a URL signature is a bearer capability whatever service issued it
+      'https://example.com/?sig=S9p4Vgiq4Cos3hQMPEI%2FQAvoVuJcO%2BL7vYfJvjbEqEB%3D',
       'https://logseal.blob.core.windows.net/c/b.txt?sv=2022-11-02&ss=b&srt=co&sp=rl&se=2030-01-01T00:00:00Z&spr=https&sig=' +
         'S9p4Vgiq4Cos3hQMPEI%2FQAvoVuJcO%2BL7vYfJvjbEqEB%3D',
       'BlobEndpoint=https://x.blob.core.windows.net/;SharedAccessSignature=sv=2020-08-04&sr=c&sp=r&sig=' +
         'S9p4Vgiq4Cos3hQMPEI/QAvoVuJcO+L7vYfJvjbEqEB=',
     ],
     negatives: [
-      'https://example.com/?sig=S9p4Vgiq4Cos3hQMPEI%2FQAvoVuJcO%2BL7vYfJvjbEqEB%3D', // no sv=
       'https://x.blob.core.windows.net/c?sv=2022-11-02&sig=short',
     ],
   },
@@ -325,7 +335,7 @@ function gitlabRule(prefix: string, id: string, what: string, examples: string[]
     description: `GitLab ${what} (${prefix})`,
     class: 'secret',
     keywords: [prefix.toLowerCase()],
-    pattern: token(`${prefix}${GL_BODY}`, R_URL),
+    pattern: dashToken(`${prefix}${GL_BODY}`, R_URL),
     minEntropy: 3,
     positives: examples,
     negatives: [`${prefix}short`, `${prefix}${'a'.repeat(20)}`, `x${prefix}${'iBtbfbZ55zZC05BQLCgU'}`],
@@ -380,7 +390,7 @@ const ATLASSIAN: Rule[] = [
     description: 'Bitbucket repository, project or workspace access token (ATCTT3)',
     class: 'secret',
     keywords: ['atctt3'],
-    pattern: token(String.raw`ATCTT3[A-Za-z0-9_-]{100,300}=[A-F0-9]{8}`, R_URL),
+    pattern: dashToken(String.raw`ATCTT3[A-Za-z0-9_-]{100,300}=[A-F0-9]{8}`, R_URL),
     minEntropy: 4,
     positives: [
       'Authorization: Bearer ATCTT3' +
@@ -393,7 +403,7 @@ const ATLASSIAN: Rule[] = [
     description: 'Atlassian Cloud API token (ATATT3)',
     class: 'secret',
     keywords: ['atatt3'],
-    pattern: token(String.raw`ATATT3[A-Za-z0-9_-]{100,300}=[A-F0-9]{8}`, R_URL),
+    pattern: dashToken(String.raw`ATATT3[A-Za-z0-9_-]{100,300}=[A-F0-9]{8}`, R_URL),
     minEntropy: 4,
     positives: [
       'JIRA_API_TOKEN=ATATT3' +
@@ -771,7 +781,8 @@ const SERVICES: Rule[] = [
     description: 'Okta API token (00 + 40) assigned to an okta... key or sent as SSWS',
     class: 'secret',
     keywords: ['okta', 'ssws'],
-    pattern: new RegExp(String.raw`(?:okta[A-Za-z0-9_.-]{0,40}${SEP}|SSWS[ \t]{1,4})(?<secret>00[A-Za-z0-9_-]{40})${R_URL}`, 'gi'),
+    // Guarded on the left: an unguarded `okta[...]{0,40}` restarts at every "okta" inside a key (recheck).
+    pattern: new RegExp(String.raw`(?:(?<![A-Za-z0-9_.-])okta[A-Za-z0-9_.-]{0,40}${SEP}|(?<![A-Za-z0-9_])SSWS[ \t]{1,4})(?<secret>00[A-Za-z0-9_-]{40})${R_URL}`, 'gi'),
     minEntropy: 3.5,
     positives: ['OKTA_API_TOKEN=00' + 'hdtxhmdSLYGQJiywwqGPX213VzKUsIGG5bi6F5oK', 'Authorization: SSWS 00' + 'hdtxhmdSLYGQJiywwqGPX213VzKUsIGG5bi6F5oK'],
     negatives: ['OKTA_ORG_URL=https://dev-1.okta.com', 'OKTA_API_TOKEN=00' + 'a'.repeat(40), '00' + 'hdtxhmdSLYGQJiywwqGPX213VzKUsIGG5bi6F5oK'],

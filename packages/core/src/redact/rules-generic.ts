@@ -210,7 +210,9 @@ const URLS: Rule[] = [
     // (Server=, Data Source=, Uid=, ...): sudo's "; PWD=/home/x ;" is not a DSN. The
     // lookbehind sits after the key literal, so it runs only where a key matched.
     pattern:
-      /(?<=;[ \t]{0,8})(?:password|pwd)(?<=(?:server|data source|host|address|addr|uid|user id|username|database|initial catalog|driver|dsn|provider)[ \t]{0,4}=[^\r\n]{0,512};[ \t]{0,8}(?:password|pwd))[ \t]{0,4}=[ \t]{0,4}[{"']?(?<secret>(?<=\{)[^}\r\n]{1,256}(?=\})|(?<=")[^"\r\n]{1,256}(?=")|(?<=')[^'\r\n]{1,256}(?=')|(?<=[=\s])[^;\r\n"'{}\s](?:[^;\r\n"']{0,254}[^;\r\n"'\s])?)(?=[ \t]{0,8}(?:;|$|["'}\r\n\\]))/gim,
+      // Parsed forward, pair by pair, from a connection-string key to the password (a 512-char
+      // lookbehind at every "password" was flagged by recheck).
+      /(?<![A-Za-z0-9_])(?:server|data source|host|address|addr|uid|user id|username|database|initial catalog|driver|dsn|provider)[ \t]{0,4}=[^\r\n;]{0,256}(?:;[ \t]{0,8}(?!password|pwd)[A-Za-z][A-Za-z ]{0,31}=[^\r\n;]{0,256}){0,16};[ \t]{0,8}(?:password|pwd)[ \t]{0,4}=[ \t]{0,4}[{"']?(?<secret>(?<=\{)[^}\r\n]{1,256}(?=\})|(?<=")[^"\r\n]{1,256}(?=")|(?<=')[^'\r\n]{1,256}(?=')|(?<=[=\s])[^;\r\n"'{}\s](?:[^;\r\n"']{0,254}[^;\r\n"'\s])?)(?=[ \t]{0,8}(?:;|$|["'}\r\n\\]))/gim,
     validate: notPlaceholder,
     positives: [
       'Server=tcp:x.database.windows.net,1433;Initial Catalog=db;User ID=app;Password=' + '4tDg5 gODfx4DXT;Encrypt=True;',
@@ -281,7 +283,8 @@ const HEADERS: Rule[] = [
     description: 'Response hash of an HTTP Digest Authorization header (RFC 7616)',
     class: 'secret',
     keywords: ['digest'],
-    pattern: /(?<![A-Za-z0-9_-])Digest[ \t]{1,4}[^\r\n]{0,2048}?\bresponse=\\?"?(?<secret>[0-9a-fA-F]{32,128})(?![0-9A-Za-z])/g,
+    // The auth-params parsed pair by pair (name=value or name="value"), not a lazy 2 KiB gap (recheck).
+    pattern: /(?<![A-Za-z0-9_-])Digest[ \t]{1,4}(?:[A-Za-z0-9_-]{1,32}=(?:"[^"\r\n]{0,512}"|[^\s,"]{0,512}),[ \t]{0,4}){0,16}response=\\?"?(?<secret>[0-9a-fA-F]{32,128})(?![0-9A-Za-z])/g,
     positives: [
       'Authorization: Digest username="Mufasa", realm="http-auth@example.org", uri="/dir/index.html", nc=00000001, cnonce="f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", response="2a94c02edd375b05665aff4802e98a4a", opaque="FQhe"',
     ],
@@ -305,7 +308,9 @@ const HEADERS: Rule[] = [
     description: 'Value of a Cookie request header (every name=value pair; the whole value is redacted)',
     class: 'secret',
     keywords: ['cookie'],
-    pattern: /(?<![A-Za-z0-9_-])cookie\\?["']?[ \t]{0,8}[:=][ \t]{0,8}\\?["']?(?<secret>[^\s=;,"'\\]{1,256}=[^\r\n"'\\]{1,8192})/gi,
+    // Cookie names are RFC 6265 tokens (no ':'): excluding it stops "cookie:cookie:..." from
+    // restarting a long value scan at every occurrence (recheck).
+    pattern: /(?<![A-Za-z0-9_-])cookie\\?["']?[ \t]{0,8}[:=][ \t]{0,8}\\?["']?(?<secret>[^\s=;,"'\\:]{1,256}=[^\r\n"'\\]{1,8192})/gi,
     positives: [
       'Cookie: sessionid=N66rNlb3uT5AiCJiPgsVxZTUYbJm9OMa; csrftoken=TL39jYgTDTAfnrg7',
       '{"req":{"headers":{"cookie":"connect.sid=s%3AN66rNlb3uT5AiCJiPgsVxZTUYbJm9OMa.abc"}}}',
