@@ -57,6 +57,27 @@ describe('collector: ingest from the real shipper', () => {
     expect(r.collector.stats()).toMatchObject({ batchesAccepted: 1, batchesDuplicate: 1, tlogSize: 1 });
   });
 
+  it('stores non-ASCII records byte for byte (multi-byte UTF-8, escapes) and refuses a re-escaped copy', async () => {
+    const r = await startCollector();
+    const p = new Producer({ sid: 'utf8' });
+    const lines = [
+      p.sealer.append({ msg: 'Zoë Müller 李雷 😀', quote: 'a "b" \\ c\n\t', ctl: '\u0001' }).json,
+      p.sealer.append({ msg: 'Оксана Шевченко', n: -0.5e-7 }).json,
+      p.sealer.seal().json,
+    ];
+    expect((await postBatch(r, body(lines))).status).toBe(200);
+    const q = new Producer({ sid: 'utf8-2' });
+    const l2 = [q.sealer.append({ msg: 'Zoë' }).json, q.sealer.seal().json];
+    const a = await postBatch(r, body([l2[0]!.replace('ë', '\\u00eb'), l2[1]!])); // the same value, not the canonical text
+    expect(a.status).toBe(400);
+    expect(a.json.error.code).toBe('not_canonical');
+    await r.collector.close();
+    const stored: string[] = [];
+    for await (const l of readStream(r.dataDir, 'utf8')) stored.push(l);
+    expect(stored).toEqual(lines);
+    expect((await verifyStored(r.dataDir)).ok).toBe(true);
+  });
+
   it('accepts gzip bodies', async () => {
     const r = await startCollector();
     const p = new Producer();
