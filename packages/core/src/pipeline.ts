@@ -338,17 +338,20 @@ class LogSealPipeline implements Pipeline {
     this.#ageTimer = undefined;
     this.#flushDrops();
     const records = this.#open;
+    const openBytes = this.#openBytes;
     const sealed = this.#sealer.seal({ final });
     const state = this.#sealer.state();
     this.#open = [];
     this.#openBytes = 0;
-    const out = outBatch(this.#sealer.sid, records, sealed.seal, sealed.json);
+    // One string per sealed batch from here on (see OutBatch.ndjson).
+    // (bytes as counted on the way in, so memory accounting returns to exactly zero)
+    const out = outBatch(this.#sealer.sid, records.length === 0 ? '' : records.join('\n') + '\n', sealed.seal, sealed.json, openBytes + sealed.json.length);
     this.#memBytes += sealed.json.length;
     this.#stats.batchesSealed++;
     if (records.length === 0) this.#stats.heartbeats++;
     const q: QueuedBatch = { out, ready: Promise.resolve() };
     if (this.#spool !== undefined) {
-      const c = this.#spool.commit(out.sid, out.batch, [...out.recordJson, out.sealJson]);
+      const c = this.#spool.commit(out.sid, out.batch, { text: out.ndjson! + out.sealJson + '\n', count: out.seal.count + 1 });
       q.no = c.no;
       this.#stats.batchesSpooled++;
       // Write-ahead, then the chain state (its MAC key is the next epoch's), then the batch may leave.

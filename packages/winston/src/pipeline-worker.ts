@@ -104,8 +104,6 @@ function start(): void {
       case 'flush':
         await pipeline.flush();
         return post({ t: 'reply', id: m.id });
-      case 'stats':
-        return post({ t: 'reply', id: m.id, value: pipeline.stats() });
       case 'close': {
         closed = true;
         const result = await pipeline.close();
@@ -139,6 +137,8 @@ function start(): void {
   }
 
   port.on('message', (m: ToWorker) => {
+    // Counters are answered at once, not behind records waiting for room under 'block'.
+    if (m.t === 'stats') return post({ t: 'reply', id: m.id, value: pipeline.stats() });
     if (m.t === 'close') {
       closeRequested = true;
       requestClose();

@@ -75,7 +75,8 @@ function outcomeOf(r: SendResult): AttemptOutcome {
 
 function allItems(out: OutBatch): ItemRef[] {
   // Records of a batch have consecutive seqs from seal.firstSeq (no parsing of the lines needed).
-  const items: ItemRef[] = out.recordJson.map((_, i) => ({ kind: 'record', seq: out.seal.firstSeq + i }));
+  const items: ItemRef[] = [];
+  for (let i = 0; i < out.seal.count; i++) items.push({ kind: 'record', seq: out.seal.firstSeq + i });
   items.push({ kind: 'seal', batch: out.batch });
   return items;
 }
@@ -268,7 +269,7 @@ export class Deliverer {
     this.#queue.splice(i, 1);
     if (how === 'delivered') {
       this.#d.stats.batchesSent++;
-      this.#d.stats.recordsSent += q.out.recordJson.length;
+      this.#d.stats.recordsSent += q.out.seal.count;
     }
     this.#d.onDone(q, how, deadItems);
   }

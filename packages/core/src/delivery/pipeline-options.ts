@@ -26,7 +26,11 @@ export interface BatchOptions {
 }
 
 export interface MemoryOptions {
-  /** Cap on bytes held in memory: the open batch plus sealed batches waiting to be sent (default 64 MiB). */
+  /**
+   * Cap on bytes held in memory: the open batch plus sealed batches waiting to be sent
+   * (default 16 MiB: bench/pipeline.mjs measured a large queue costing throughput in GC;
+   * long outages belong in the spool, which has its own cap).
+   */
   maxBytes?: number;
   /** What happens at the cap (default 'block': the producer waits). */
   overflow?: OverflowPolicy;
@@ -140,7 +144,7 @@ export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipeli
     maxBytes: posInt('batch.maxBytes', b.maxBytes, 2 ** 20),
     maxAgeMs: posInt('batch.maxAgeMs', b.maxAgeMs, 1000),
   };
-  const memory = { maxBytes: posInt('memory.maxBytes', m.maxBytes, 64 * 2 ** 20), overflow: overflow('memory.overflow', m.overflow) };
+  const memory = { maxBytes: posInt('memory.maxBytes', m.maxBytes, 16 * 2 ** 20), overflow: overflow('memory.overflow', m.overflow) };
   if (memory.maxBytes < batch.maxBytes) invalidOption('memory.maxBytes', `>= batch.maxBytes (${batch.maxBytes})`, memory.maxBytes);
   const { spool: _spool, ...rest } = options;
   const resolved: ResolvedPipelineOptions = {

@@ -215,14 +215,17 @@ export class Spool {
    * and deleted once the block is durable. Returns the block number (for ack) and a promise
    * that resolves when the block is on disk.
    */
-  commit(sid: string, batch: number, lines: readonly string[]): { no: number; durable: Promise<void> } {
+  commit(sid: string, batch: number, lines: readonly string[] | { text: string; count: number }): { no: number; durable: Promise<void> } {
     this.#ensureOpen();
     this.flushOpen();
     const no = this.#nextNo++;
     const oldOpen = this.#openPath;
     this.#rotateOpen(this.#nextNo);
-    const header = JSON.stringify({ spool: 1, no, sid, batch, n: lines.length });
-    const text = header + '\n' + lines.join('\n') + '\n';
+    // `lines` may come as one LF-terminated text (the pipeline's form) or as an array.
+    const n = Array.isArray(lines) ? lines.length : (lines as { count: number }).count;
+    const body = Array.isArray(lines) ? lines.join('\n') + '\n' : (lines as { text: string }).text;
+    const header = JSON.stringify({ spool: 1, no, sid, batch, n });
+    const text = header + '\n' + body;
     const bytes = Buffer.byteLength(text);
     this.#unacked.push({ no, bytes });
     this.#unackedBytes += bytes;

@@ -17,7 +17,13 @@ export interface OutBatch {
    */
   readonly records: readonly RecordEnvelope[];
   /** RFC 8785 form of each record (same order): the native NDJSON lines. */
-  recordJson: readonly string[];
+  readonly recordJson: readonly string[];
+  /**
+   * The same lines as one text, each ending in LF ('' for a heartbeat), when the batch was
+   * built from it: a queued batch is then ONE string for the garbage collector to trace
+   * instead of a thousand, and the native encoder sends it as it is.
+   */
+  readonly ndjson?: string;
   seal: Seal;
   sealJson: string;
   /** Approximate in-memory / on-the-wire size: sum of the JSON lengths. */
@@ -57,21 +63,32 @@ export interface Encoder {
   readItems?(req: EncodedRequest, status: number, body: string): ItemOutcome;
 }
 
-/** An OutBatch over canonical lines; `records` is parsed on first use and cached. */
-export function outBatch(sid: string, recordJson: readonly string[], seal: Seal, sealJson: string, bytes?: number): OutBatch {
+/**
+ * An OutBatch over canonical lines, given as an array or as one LF-terminated text; the
+ * other form and `records` are derived on first use and cached.
+ */
+export function outBatch(sid: string, lines: readonly string[] | string, seal: Seal, sealJson: string, bytes?: number): OutBatch {
+  let text = typeof lines === 'string' ? lines : undefined;
+  let arr = typeof lines === 'string' ? undefined : lines;
   let parsed: RecordEnvelope[] | undefined;
   let size = bytes;
   if (size === undefined) {
     size = sealJson.length;
-    for (const l of recordJson) size += l.length;
+    if (text !== undefined) size += text.length;
+    else for (const l of arr!) size += l.length + 1;
   }
   return {
     sid,
     batch: seal.batch,
-    get records(): readonly RecordEnvelope[] {
-      return (parsed ??= recordJson.map((l) => JSON.parse(l) as RecordEnvelope));
+    get recordJson(): readonly string[] {
+      return (arr ??= text === '' ? [] : text!.slice(0, -1).split('\n'));
     },
-    recordJson,
+    get ndjson(): string {
+      return (text ??= arr!.length === 0 ? '' : arr!.join('\n') + '\n');
+    },
+    get records(): readonly RecordEnvelope[] {
+      return (parsed ??= this.recordJson.map((l) => JSON.parse(l) as RecordEnvelope));
+    },
     seal,
     sealJson,
     bytes: size,

@@ -16,9 +16,11 @@ export const NDJSON_TYPE = 'application/x-ndjson';
 export function ndjsonRequest(batch: OutBatch, only: readonly ItemRef[] | undefined): EncodedRequest[] {
   if (only === undefined) {
     // The whole batch: its lines as they are (the hot path: the records need not be parsed).
-    const refs: ItemRef[] = batch.recordJson.map((_, i) => ({ kind: 'record', seq: batch.seal.firstSeq + i }));
-    refs.push({ kind: 'seal', batch: batch.seal.batch });
-    const body = (batch.recordJson.length > 0 ? batch.recordJson.join('\n') + '\n' : '') + batch.sealJson + '\n';
+    const refs: ItemRef[] = new Array(batch.seal.count + 1);
+    for (let i = 0; i < batch.seal.count; i++) refs[i] = { kind: 'record', seq: batch.seal.firstSeq + i };
+    refs[batch.seal.count] = { kind: 'seal', batch: batch.seal.batch };
+    const records = batch.ndjson ?? (batch.recordJson.length > 0 ? batch.recordJson.join('\n') + '\n' : '');
+    const body = records + batch.sealJson + '\n';
     return [{ path: '', method: 'POST', contentType: NDJSON_TYPE, body, items: refs }];
   }
   const items = selectItems(batch, only);
