@@ -17,6 +17,7 @@
 //
 // Run: npm run build && node bench/winston-transport.mjs     (N, WARM, ROUNDS, ONLY=a,b to change)
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { machine } from './lib/timing.mjs';
 
 const N = Number(process.env.N ?? 100_000);
@@ -92,7 +93,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const sink = await startSink();
 console.log(`winston transports, ${N.toLocaleString('en-US')} records per round, median of ${ROUNDS} rounds after ${WARM.toLocaleString('en-US')} warm-up records`);
-console.log(`machine: ${machine()}, ${new Date().toISOString().slice(0, 10)}`);
+console.log(`machine: ${machine()}, ${new Date().toISOString().slice(0, 10)}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 const runs = Object.fromEntries(NAMES.map((n) => [n, []]));
 const errors = {};
 for (let round = 0; round < ROUNDS; round++) {
@@ -104,6 +105,7 @@ for (let round = 0; round < ROUNDS; round++) {
   process.stdout.write(`round ${round + 1}/${ROUNDS} done\n`);
 }
 sink.child.kill();
+console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other processes on the machine share its ${machine().split(', ')[1]})`);
 
 const rows = [];
 const noop = runs.noop.length > 0 ? median(runs.noop.map((r) => r.mainUs)) : 0;

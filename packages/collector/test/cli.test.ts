@@ -101,6 +101,49 @@ describe('logseal CLI', () => {
     expect(v.code).toBe(0);
   });
 
+  it('collector | ship | verify DIR: the stored data verifies, a saved checkpoint stays consistent, an edit is located', async () => {
+    const free = createServer();
+    await new Promise<void>((r) => free.listen(0, '127.0.0.1', r));
+    const port = (free.address() as { port: number }).port;
+    await new Promise<void>((r) => free.close(() => r()));
+    const data = join(dir, 'collector-data');
+    const col = spawn(process.execPath, [CLI, 'collector', '--port', String(port), '--data', data, '--keys', join(keys, 'keys.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        col.stdout.on('data', (d) => String(d).includes('listening') && resolve());
+        col.on('exit', (c) => reject(new Error(`collector exited ${c}`)));
+      });
+      const url = `http://127.0.0.1:${port}`;
+      const shipped = await run(['ship', '--url', `${url}/v1/batches`, '--key', join(keys, 'signing-key.pem'), '--mac-key', join(keys, 'mac-key')], LOG.repeat(50));
+      expect(shipped.stderr).toContain('shipped 200/200 records');
+      expect(shipped.code).toBe(0);
+      const cp = await fetch(`${url}/v1/checkpoint`);
+      expect(cp.status).toBe(200);
+      writeFileSync(join(dir, 'checkpoint.txt'), await cp.text());
+      // a second process ships more: the log grows past the saved checkpoint
+      expect((await run(['ship', '--url', `${url}/v1/batches`, '--key', join(keys, 'signing-key.pem'), '--mac-key', join(keys, 'mac-key')], LOG)).code).toBe(0);
+    } finally {
+      col.kill('SIGTERM');
+      await new Promise((r) => col.on('close', r));
+    }
+    const ok = await run(['verify', data, '--key', join(keys, 'keys.json'), '--require-final', '--canonical', '--checkpoint', join(dir, 'checkpoint.txt')]);
+    expect(ok.stdout).toContain('204/204 records valid');
+    expect(ok.stdout).toMatch(/Transparency log of .*: 2 seal\(s\)|Transparency log of .* consistent/);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    // an insider edits one stored record
+    const { readdirSync, chmodSync } = await import('node:fs');
+    const streamsDir = join(data, 'streams');
+    const sdir = join(streamsDir, readdirSync(streamsDir).sort()[0]!);
+    const seg = readdirSync(sdir).filter((n) => n.startsWith('seg')).sort()[0]!;
+    const segPath = join(sdir, seg);
+    chmodSync(segPath, 0o644);
+    const text = readFileSync(segPath, 'utf8');
+    writeFileSync(segPath, text.replace('"msg":"done"', '"msg":"gone"'));
+    const bad = await run(['verify', data, '--key', join(keys, 'keys.json')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/ERROR RECORD_MODIFIED \(stream [^,]+, seq 3, .*seg[^ ]* at byte \d+\)/);
+  });
+
   it('--help on every command, coded usage errors with exit 2', async () => {
     for (const c of ['collector', 'ship', 'redact', 'seal', 'verify', 'keygen']) {
       const h = await run([c, '--help']);

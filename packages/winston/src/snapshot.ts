@@ -62,14 +62,12 @@ export class Snapshotter {
 
   /** JSON text of `record`, meaning to the worker's walker what `record` means to an in-process one. */
   text(record: object): string {
-    if (Object.getPrototypeOf(record) === Object.prototype || Object.getPrototypeOf(record) === null) {
-      if (plainTree(record, 0)) {
-        try {
-          return JSON.stringify(record);
-        } catch {
-          // a getter threw, or changed the value between the check and the copy: normalise
-        }
-      }
+    try {
+      const proto: unknown = Object.getPrototypeOf(record);
+      if ((proto === Object.prototype || proto === null) && plainTree(record, 0)) return JSON.stringify(record);
+    } catch {
+      // A getter or a Proxy trap threw (or a value changed between the check and the copy): the
+      // walker turns what throws into its "[Throws]" marker, as the in-process pipeline would.
     }
     return JSON.stringify(this.#normalise().redact(record).value) ?? 'null';
   }
