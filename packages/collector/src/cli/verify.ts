@@ -197,7 +197,7 @@ export const verifyCmd: Command = {
         }
       }
     }
-    io.stdout.write(values.json === true ? JSON.stringify(report, null, 2) + '\n' : summary(report, files));
+    io.stdout.write(values.json === true ? JSON.stringify(report, null, 2) + "\n" : summary(report, [...dirs, ...files]));
     return report.ok ? 0 : 1;
   },
 };

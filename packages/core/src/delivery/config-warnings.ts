@@ -6,9 +6,8 @@
  * credentials in cleartext, unverified TLS, a memory cap the heap cannot hold, a retry
  * deadline one request can use up, a retry set that dead-letters throttling.
  *
- * The defaults do not warn (except LOGSEAL_WARN_MEMORY_CAP on a heap limit under about 400
- * MiB, where the default 64 MiB cap really cannot be held): a warning on the default
- * configuration is noise that teaches people to ignore warnings. createPipeline() calls emitConfigWarnings() once the pipeline
+ * The defaults do not warn: a warning on the default configuration is noise that teaches
+ * people to ignore warnings. createPipeline() calls emitConfigWarnings() once the pipeline
  * is built (no warning for a pipeline that failed to build). docs/delivery.md lists the codes;
  * test/delivery-observability.test.ts keeps the two in sync.
  */
@@ -32,15 +31,14 @@ export interface ConfigWarning {
 }
 
 /**
- * Heap the pipeline really holds per byte memory.maxBytes counts. The cap counts the
- * canonical JSON of the records held (string length); the heap also holds each record's
- * parsed envelope and body, and canonicalize() builds its strings by concatenation, so they
- * stay rope-like cons-strings of about 5 bytes per character until something flattens them.
- * bench/pipeline.mjs measures it under a down sink with the 'block' policy: live heap after a
- * full GC 5.3 to 5.5x the cap without a spool, peak RSS 6 to 8x; with a spool the live heap
- * still peaks near 5x while batches wait for their fsync (docs/delivery.md section 10).
+ * Heap the pipeline needs per byte memory.maxBytes counts. The cap counts the canonical JSON
+ * of the records held (string length); the heap also holds what is being encoded, sent and
+ * written to the spool. bench/pipeline.mjs (docs/delivery.md section 10) fills the cap under
+ * a down sink with the 'block' policy and finds the smallest --max-old-space-size that
+ * survives it: about 18 MiB of baseline plus 2 to 3x the cap without a spool, and 3.6 to 5x
+ * with one (a block waiting for its fsync is held as the batch and as the block text).
  */
-const HEAP_PER_COUNTED_BYTE = 6;
+const HEAP_PER_COUNTED_BYTE = 4;
 
 /** Header and query names that carry credentials (RFC 9110 §11.6.2 Authorization, vendor API keys, tokens). */
 const CREDENTIAL_NAME = /auth|token|secret|passw|api[-_]?key|cookie|signature/i;

@@ -87,6 +87,25 @@ const AWS: Rule[] = [
     ],
   },
   {
+    // Prose: "retrying with AWS secret <key>", "aws secret key is <key>" (no key = value form).
+    id: 'aws-secret-access-key-prose',
+    description: 'AWS secret access key written after the words "AWS secret (access) key" in free text',
+    class: 'secret',
+    keywords: ['aws'],
+    pattern:
+      /(?<![A-Za-z0-9])aws[ _-]?secret(?:[ _-]?access)?(?:[ _-]?key)?[ \t]{1,3}(?:(?:is|was|=|:)[ \t]{1,3})?["'`]?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/gi,
+    minEntropy: 4,
+    positives: [
+      'retrying with AWS secret ' + 'k4Qz9Vb2Lp7Xr1Tn8Ms3Yc6Hd0Fj5Gw2Ea9Uo4Ri' + ' from env',
+      'the aws secret access key is ' + '3xbwQjgYoxYP57tdVcb7Czu01DxNaTiYX3zo9d/t',
+    ],
+    negatives: [
+      'AWS secret rotation scheduled for 2026-12-01 by the platform team',
+      'aws secret ' + 'a'.repeat(40),
+      'aws secret ' + 'k4Qz9Vb2Lp7Xr1Tn8Ms3Yc6Hd0Fj5Gw2Ea9Uo4Rix', // 41 chars: not a key
+    ],
+  },
+  {
     id: 'aws-secret-access-key',
     description: 'AWS secret access key assigned to an aws...secret key or SecretAccessKey',
     class: 'secret',
