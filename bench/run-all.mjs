@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 
-const SCRIPTS = ['canonicalize', 'sha256', 'merkle', 'integrity', 'redact', 'pipeline', 'pino-transport', 'winston-transport', 'collector-ingest'];
+const SCRIPTS = ['canonicalize', 'sha256', 'merkle', 'integrity', 'redact', 'pipeline', 'pino-transport', 'winston-transport', 'collector-ingest', 'verify-datadir'];
 const only = process.argv.slice(2);
 console.log(`# LogSeal benchmarks: ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`);
 let failed = 0;
