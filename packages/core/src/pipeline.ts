@@ -108,7 +108,7 @@ class LogSealPipeline implements Pipeline {
   #heartbeat: NodeJS.Timeout | undefined;
   #lastActivity: number;
   #persist: Promise<void> = Promise.resolve();
-  #drops: { count: number; tsMin: number; tsMax: number } | null = null;
+  #drops: { count: number; tsMin: number; tsMax: number; reason: string } | null = null;
   #drainWaiters: (() => void)[] = [];
   /** Keep-alive timers of awaited flush() / drained() calls (#held). */
   readonly #holds = new Set<NodeJS.Timeout>();
@@ -134,6 +134,19 @@ class LogSealPipeline implements Pipeline {
     this.#deliverer = new Deliverer({
       encoder, sender: this.#sender, policy, health: this.#health, deadLetter: this.#deadLetter, stats: this.#stats,
       onDone: (q, how, deadItems) => this.#onDone(q, how, deadItems),
+      onItemsDead: (q, seqs) => {
+        // The sink refused single records for good: declare each contiguous run in the chain,
+        // so the export verifies with PRODUCER_DROPPED (send-failed) instead of RECORD_DELETED.
+        if (q.out.sid !== this.#sealer.sid) return;
+        const sorted = [...seqs].sort((a, b) => a - b);
+        let from = sorted[0]!;
+        for (let i = 1; i <= sorted.length; i++) {
+          if (i < sorted.length && sorted[i] === sorted[i - 1]! + 1) continue;
+          const to = sorted[i - 1]!;
+          this.#gap({ dropped: to - from + 1, reason: 'send-failed', fromSeq: from, toSeq: to });
+          if (i < sorted.length) from = sorted[i]!;
+        }
+      },
       onError: (err) => {
         this.#stats.lastError = err instanceof Error ? err.message : String(err);
         process.emitWarning(`LogSeal delivery error: ${this.#stats.lastError}`, { code: 'LOGSEAL_WARN_DELIVERY', type: 'LogSealWarning' });
@@ -193,8 +206,10 @@ class LogSealPipeline implements Pipeline {
       for (const b of rec.batches) {
         const out = outOfSpooled(b);
         this.#memBytes += out.bytes;
-        this.#deliverer.enqueue({ out, ready: Promise.resolve(), no: b.no });
+        // Durable already (read back from disk): evictable again under memory pressure.
+        this.#deliverer.enqueue({ out, ready: Promise.resolve(), no: b.no, durable: true });
       }
+      this.#evict();
       this.#watermark = rec.batches.length > 0 ? rec.batches[0]!.no - 1 : -1;
     } else {
       this.#store = o.statePath !== undefined ? new FileStateStore(o.statePath) : undefined;
@@ -222,8 +237,10 @@ class LogSealPipeline implements Pipeline {
     this.#lastActivity = now;
     if (this.#overCap()) {
       const policy = this.#overflowPolicy();
-      if (policy === 'drop-newest' || (policy === 'drop-oldest' && !this.#dropOldest())) {
-        this.#noteDrop(1, recordTime(record, this.#o.clock), 'drop-newest');
+      // The spool's cap is named in the gap record (docs/format.md section 3), the memory cap as 'overflow'.
+      const reason = this.#spool !== undefined && this.#spool.bytes > this.#spool.maxBytes ? 'spool-overflow' : 'overflow';
+      if (policy === 'drop-newest' || (policy === 'drop-oldest' && !this.#dropOldest(reason))) {
+        this.#noteDrop(1, recordTime(record, this.#o.clock), 'drop-newest', reason);
         return true;
       }
     }
@@ -429,7 +446,7 @@ class LogSealPipeline implements Pipeline {
   }
 
   /** drop-oldest: the oldest sealed batch not being sent leaves; a gap record names its seq range. */
-  #dropOldest(): boolean {
+  #dropOldest(reason: string): boolean {
     const q = this.#deliverer.dropOldest();
     if (q === undefined) return false;
     // An evicted batch's records are on disk only: its seal still gives the count and range
@@ -454,15 +471,16 @@ class LogSealPipeline implements Pipeline {
           last.dropped += r.dropped;
         } else merged.push({ ...r });
       }
-      for (const r of merged) this.#gap({ dropped: Math.max(1, r.dropped), reason: 'overflow', fromSeq: r.from, toSeq: r.to });
+      for (const r of merged) this.#gap({ dropped: Math.max(1, r.dropped), reason, fromSeq: r.from, toSeq: r.to });
     }
     if (dropChannel.hasSubscribers) dropChannel.publish({ policy: 'drop-oldest', dropped: n, sid: q.out.sid, batch: q.out.batch });
     return true;
   }
 
-  #noteDrop(n: number, ts: number, policy: string): void {
+  #noteDrop(n: number, ts: number, policy: string, reason: string): void {
     this.#stats.recordsDropped += n;
-    const d = (this.#drops ??= { count: 0, tsMin: ts, tsMax: ts });
+    if (this.#drops !== null && this.#drops.reason !== reason) this.#flushDrops();
+    const d = (this.#drops ??= { count: 0, tsMin: ts, tsMax: ts, reason });
     d.count += n;
     d.tsMin = Math.min(d.tsMin, ts);
     d.tsMax = Math.max(d.tsMax, ts);
@@ -475,7 +493,7 @@ class LogSealPipeline implements Pipeline {
     const d = this.#drops;
     if (d === null) return;
     this.#drops = null;
-    this.#gap({ dropped: d.count, reason: 'overflow', tsMin: d.tsMin, tsMax: d.tsMax });
+    this.#gap({ dropped: d.count, reason: d.reason, tsMin: d.tsMin, tsMax: d.tsMax });
   }
 
   #gap(body: GapBody): void {

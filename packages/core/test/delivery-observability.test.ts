@@ -14,6 +14,8 @@ import { readDeadLetters } from '../src/delivery/dead-letter.js';
 import { startTestSink, type ReceivedRequest, type Reply, type TestSink } from './helpers/test-sink.js';
 import { testKeys } from './helpers/sealed-stream.js';
 import { base62, crc32 } from '../src/redact/validators.js';
+import { decodeExport, sortExport } from '../src/delivery/export-readers.js';
+import { verify } from '../src/integrity/verifier.js';
 
 // Issue 4 item 9: stats() counters, diagnostics_channel events and coded warnings, checked
 // against real traffic to a real HTTP sink on 127.0.0.1 (docs/delivery.md documents them).
@@ -230,6 +232,19 @@ describe('diagnostics channels', () => {
     expect(mine).toEqual([{ sid: p.sid, batch: 0, records: 1, reason: 'item refused: mapper_parsing_exception: failed to parse field [when]', status: 400 }]);
     // A partial failure is not a dead-lettered batch: the batch was delivered, one record was not.
     expect(p.stats()).toMatchObject({ deadLetteredBatches: 0, deadLetteredRecords: 1, batchesSent: 1, retries: 0 });
+    await p.close();
+    // What the index holds (every document the sink accepted) verifies: the refused record is
+    // declared by a send-failed gap record, so it is a producer-side loss, not tampering.
+    const stored: unknown[] = [];
+    for (const r of s.requests) {
+      const lines = r.body.split('\n').filter((l) => l.length > 0);
+      for (let i = 0; i < lines.length; i += 2) if (!lines[i + 1]!.includes('NOT_A_DATE')) stored.push(decodeExport('elasticsearch', JSON.parse(lines[i + 1]!)));
+    }
+    const k = testKeys();
+    const rep = await verify(sortExport(stored as never), { keys: [{ publicKey: k.publicKey, macKey: k.macKey }], requireFinal: true });
+    expect(rep.ok).toBe(true);
+    expect(rep.findings).toContainEqual(expect.objectContaining({ code: 'PRODUCER_DROPPED', seq: 3, seqTo: 3 }));
+    expect(rep.findings.map((f) => f.code)).not.toContain('RECORD_DELETED');
   });
 
   it('logseal:drop: drop-newest and drop-oldest events add up to recordsDropped, and gap records are written', async () => {

@@ -68,3 +68,13 @@ describe('checkBatch (collector-side, batch by batch)', () => {
     expect(checkBatch(next, null, ring, { ...pred, final: false }).ok).toBe(false);
   });
 });
+
+describe('checkBatch refuses a batch with a record removed', () => {
+  it('RECORD_DELETED at once (nothing later can declare it)', () => {
+    const [b0] = batches(1, 5);
+    const cut = [...b0!.slice(0, 2), ...b0!.slice(3)];
+    const r = checkBatch(cut, null, ring);
+    expect(r.ok).toBe(false);
+    expect(r.findings.map((f) => f.code)).toContain('RECORD_DELETED');
+  });
+});

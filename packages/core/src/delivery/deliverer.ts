@@ -46,6 +46,8 @@ export interface DelivererDeps {
   deadLetter: DeadLetterFile;
   /** A batch left the queue. `deadItems` counts records dead-lettered (all of them for a whole batch). */
   onDone(q: QueuedBatch, how: DoneHow, deadItems: number): void;
+  /** Single records of a batch were dead-lettered (a partial answer); the batch goes on. */
+  onItemsDead?(q: QueuedBatch, seqs: readonly number[]): void;
   onError(err: unknown): void;
   stats: DeliveryStats;
 }
@@ -284,6 +286,8 @@ export class Deliverer {
 
   async #deadLetterItems(q: QueuedBatch, items: ItemRef[], reason: string, status?: number): Promise<void> {
     await this.#writeDead(q, items, reason, status);
+    const seqs = items.flatMap((x) => (x.kind === 'record' ? [x.seq] : []));
+    if (seqs.length > 0) this.#d.onItemsDead?.(q, seqs);
   }
 
   async #writeDead(q: QueuedBatch, items: ItemRef[], reason: string, status?: number): Promise<void> {

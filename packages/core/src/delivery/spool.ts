@@ -20,7 +20,7 @@
  * forward from it (stateAfterSeal), so the restarted process never re-seals a batch number.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { open, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogSealError, invalidOption, rejectUnknownOptions } from '../errors.js';
 import { FileStateStore } from '../integrity/chain-state.js';
@@ -132,7 +132,9 @@ export class Spool {
       const acked = JSON.parse(readFileSync(join(this.dir, 'acked.json'), 'utf8')) as { no?: unknown };
       if (typeof acked.no === 'number' && Number.isSafeInteger(acked.no)) this.#acked = acked.no;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('read acked.json', err);
+      // Missing, empty or torn (a power cut): every block on disk is sent again. At-least-once
+      // is the safe side; duplicates are removed by (sid, seq) downstream.
+      if ((err as NodeJS.ErrnoException).code !== undefined && (err as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('read acked.json', err);
     }
     this.#nextNo = this.#acked + 1;
 
@@ -259,7 +261,13 @@ export class Spool {
     }
     const path = join(this.dir, 'acked.json');
     const tmp = path + '.tmp';
-    await writeFile(tmp, JSON.stringify({ no }) + '\n', { mode: 0o600 });
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(JSON.stringify({ no }) + '\n');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, path);
     // A segment is deleted only when every block in it is acknowledged and it is not being written.
     while (this.#segments.length > 1 && this.#segments[0]!.lastNo <= no) {

@@ -112,6 +112,7 @@ export function checkBatch(
   }
   const hash = sealHash(payload);
   sv.onSeal(seal, payload, hash, items.length);
+  sv.settleHoles();
   // Only this batch is judged here: end-of-input findings (open stream, missing batches) are the collector's to record.
   let gap: BatchCheck['gap'] = null;
   if (tip !== null && seal.batch > tip.batch + 1) {

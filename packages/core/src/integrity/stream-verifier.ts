@@ -92,6 +92,8 @@ export class StreamVerifier {
   #keyWarned = false;
   /** Whole batches absent from the input, reconciled at end() with declared drops. */
   #missing: { batchFrom: number; batchTo: number; from: number; to: number; line: number }[] = [];
+  /** Records absent inside a sealed batch, likewise (a sink refused single items: send-failed). */
+  #holes: { batch: number; from: number; to: number; line: number }[] = [];
   /** Seq ranges gap records declared as dropped after they were chained. */
   #declared: { from: number; to: number; reason: string }[] = [];
   #origin: StreamOrigin | undefined;
@@ -228,7 +230,8 @@ export class StreamVerifier {
       }
     }
 
-    findings += this.#checkRecords(s, line);
+    const checked = this.#checkRecords(s, line);
+    findings += checked.findings;
 
     this.#last = { batch: s.batch, epoch: s.epoch, lastSeq: s.lastSeq, head: s.head, hash, sealedAt: s.sealedAt };
     this.#seen.set(s.batch, hash);
@@ -240,12 +243,23 @@ export class StreamVerifier {
     sum.lastSealedAt = s.sealedAt;
     if (authOk && findings === 0) {
       sum.validSeals += 1;
-      sum.validRecords += s.count;
+      sum.validRecords += checked.present;
     }
     if (s.final) {
       this.#final = true;
       sum.final = true;
     }
+  }
+
+  /**
+   * Reports records missing inside sealed batches now, as RECORD_DELETED (a collector judging
+   * one batch: nothing later can declare them dropped).
+   */
+  settleHoles(): void {
+    for (const h of this.#holes) {
+      this.#emit('RECORD_DELETED', h.from === h.to ? `record ${h.from} is missing` : `records ${h.from}..${h.to} are missing`, { seq: h.from, seqTo: h.to, batch: h.batch, line: h.line });
+    }
+    this.#holes = [];
   }
 
   /** End of input: what is still open is reported. */
@@ -263,6 +277,14 @@ export class StreamVerifier {
       }
     }
     this.#missing = [];
+    for (const h of this.#holes) {
+      const declared = this.#ctx.strictDrops ? undefined : coveredBy(this.#declared, h.from, h.to);
+      const what = h.from === h.to ? `record ${h.from}` : `records ${h.from}..${h.to}`;
+      const where = { seq: h.from, seqTo: h.to, batch: h.batch, line: h.line };
+      if (declared === undefined) this.#emit('RECORD_DELETED', `${what} ${h.from === h.to ? 'is' : 'are'} missing`, where);
+      else this.#emit('PRODUCER_DROPPED', `${what} of batch ${h.batch} not delivered by the producer (${declared.reason})`, where);
+    }
+    this.#holes = [];
     if (this.#final) this.#reportAfterFinal(this.#pending);
     else if (this.#pending.length > 0) this.#reportUnsealed(this.#pending);
     this.#pending = [];
@@ -342,8 +364,11 @@ export class StreamVerifier {
     return ok;
   }
 
-  /** Judges the pending records against seal `s`; returns how many findings it raised. */
-  #checkRecords(s: Seal, line: number): number {
+  /**
+   * Judges the pending records against seal `s`. Returns the findings it raised and how many
+   * records are present; missing ones are judged at end(), against declared drops.
+   */
+  #checkRecords(s: Seal, line: number): { findings: number; present: number } {
     let n = 0;
     const flag = (code: FindingCode, message: string, where: Where): void => {
       n += 1;
@@ -378,8 +403,10 @@ export class StreamVerifier {
     let expectedPrev = s.firstPrev;
     let prevSeq = s.firstSeq - 1;
     let prevModified = false;
+    let holes = false;
     const deleted = (from: number, to: number): void => {
-      flag('RECORD_DELETED', from === to ? `record ${from} is missing` : `records ${from}..${to} are missing`, { seq: from, seqTo: to, batch: s.batch, line });
+      holes = true;
+      this.#holes.push({ batch: s.batch, from, to, line });
     };
     for (const seq of present) {
       const afterGap = seq > prevSeq + 1;
@@ -421,7 +448,8 @@ export class StreamVerifier {
     if (tip !== undefined && tip.seq === s.lastSeq && tip.h !== s.head && !prevModified) {
       flag('RECORD_MODIFIED', `record ${tip.seq} was changed and re-hashed (the seal names another head)`, { seq: tip.seq, line: tip.line });
     }
-    if (n === 0) {
+    // With records missing the root cannot match: the holes themselves are the finding.
+    if (n === 0 && !holes) {
       const root = toHex(merkleRoot(leafBytes(chosen.map((r) => r.leaf))));
       if (root !== s.root || hashFromHex(s.root) === null) {
         flag('SEAL_ROOT_MISMATCH', `Merkle root of batch ${s.batch} does not match its records`, { batch: s.batch, line });
@@ -435,7 +463,7 @@ export class StreamVerifier {
         if (lo !== s.tsMin || hi !== s.tsMax) flag('SEAL_MALFORMED', `time range of batch ${s.batch} does not match its records`, { batch: s.batch, line });
       }
     }
-    return n;
+    return { findings: n, present: chosen.length };
   }
 }
 
