@@ -8,7 +8,7 @@
  * filtered to this transport's stream id, in whichever thread runs the pipeline.
  */
 import * as diagnostics_channel from 'node:diagnostics_channel';
-import { DEAD_LETTER_CHANNEL, RETRY_CHANNEL } from '@logseal/core';
+import { DEAD_LETTER_CHANNEL, RETRY_CHANNEL, type DeadLetterEvent, type RetryEvent } from '@logseal/core';
 
 /** Codes of the warnings this transport emits (LogSealError codes are for thrown errors). */
 export const WARNING_CODES = {
@@ -31,32 +31,15 @@ export class LogSealWarning extends Error {
   }
 }
 
-interface RetryMessage {
-  sid: string;
-  batch: number;
-  attempt: number;
-  delayMs: number;
-  action: string;
-  reason: string;
-}
-
-interface DeadLetterMessage {
-  sid: string;
-  batch: number;
-  records: number;
-  reason: string;
-  status?: number | null;
-}
-
 /** Calls `warn` for retries and dead letters of stream `sid`; returns the unsubscriber. */
 export function watchDelivery(sid: string, warn: (w: LogSealWarning) => void): () => void {
   const onRetry = (m: unknown): void => {
-    const r = m as RetryMessage;
+    const r = m as RetryEvent;
     if (r.sid !== sid) return;
     warn(new LogSealWarning('LOGSEAL_WARN_RETRY', `LogSeal: batch ${r.batch} not accepted (${r.reason}); retry ${r.attempt} in ${Math.round(r.delayMs)} ms`, { batch: r.batch, attempt: r.attempt, reason: r.reason }));
   };
   const onDead = (m: unknown): void => {
-    const d = m as DeadLetterMessage;
+    const d = m as DeadLetterEvent;
     if (d.sid !== sid) return;
     warn(new LogSealWarning('LOGSEAL_WARN_DEAD_LETTER', `LogSeal: batch ${d.batch} (${d.records} records) dead-lettered: ${d.reason}`, { batch: d.batch, records: d.records, reason: d.reason }));
   };
