@@ -29,11 +29,13 @@ async function fill(dir, mb) {
   const sealers = Array.from({ length: 4 }, () => new StreamSealer({ signingKey: keys.privateKey, macKey: keys.macKey }));
   let bytes = 0;
   let i = 0;
-  while (bytes < mb * 1e6) {
+  for (let last = false; !last; ) {
+    // decided once per round, so all four streams end with a final seal in the same round
+    last = bytes + 4 * 750_000 >= mb * 1e6;
     await Promise.all(sealers.map(async (s) => {
       const lines = [];
       for (let k = 0; k < 1000; k++) lines.push(s.append(mix[i++ % 1000], 1_700_000_000_000 + i).json);
-      lines.push(s.seal({ final: bytes + 4 * 600_000 >= mb * 1e6 }).json);
+      lines.push(s.seal({ final: last }).json);
       const body = lines.join('\n') + '\n';
       bytes += body.length;
       const r = await fetch(`${url}/v1/batches`, { method: 'POST', body, headers: { 'content-type': 'application/x-ndjson' } });

@@ -22,19 +22,25 @@ export interface ChainedRecord {
   readonly leaf: Uint8Array;
 }
 
-function chained(envelope: RecordEnvelope, json: string): ChainedRecord {
-  let leaf: Uint8Array | undefined;
-  return {
-    envelope,
-    json,
-    get leaf(): Uint8Array {
-      return (leaf ??= new Uint8Array(Buffer.from(envelope.h, 'hex')));
-    },
-  };
+/** A class, not an object literal with a getter: one shared shape for every record (hot path). */
+class Chained implements ChainedRecord {
+  #leaf: Uint8Array | undefined;
+  constructor(
+    readonly envelope: RecordEnvelope,
+    readonly json: string,
+  ) {}
+  get leaf(): Uint8Array {
+    return (this.#leaf ??= new Uint8Array(Buffer.from(this.envelope.h, 'hex')));
+  }
 }
 
+function chained(envelope: RecordEnvelope, json: string): ChainedRecord {
+  return new Chained(envelope, json);
+}
+
+/** sid matches SID_PATTERN ([A-Za-z0-9._:-]), so its JSON form needs no escaping. */
 function tail(prev: string, seq: number, sid: string, ts: number): string {
-  return `,"prev":"${prev}","seq":${seq},"sid":${JSON.stringify(sid)},"ts":${ts},"v":1}`;
+  return `,"prev":"${prev}","seq":${seq},"sid":"${sid}","ts":${ts},"v":1}`;
 }
 
 /** Builds a record from an already canonical body. */
