@@ -11,7 +11,7 @@
  * What it cannot know without I/O is left to createPipeline(): a spool directory held by
  * another process (LOGSEAL_ERR_SPOOL_LOCKED), an unreadable state file, a sink that is down.
  */
-import { resolvePipelineOptions, type PipelineOptions } from './delivery/pipeline-options.js';
+import { resolvePipelineOptions, sealerOptions, type PipelineOptions } from './delivery/pipeline-options.js';
 import { ALL_RULES } from './redact/catalogue.js';
 import { resolvePolicy } from './redact/policy.js';
 import { createEncoder } from './delivery/encoders/index.js';
@@ -48,13 +48,5 @@ export function checkPipelineOptions(options: PipelineOptions): void {
     new FileStateStore(o.statePath);
   }
   // Key material and stream identity (no state store: nothing is read).
-  new StreamSealer({
-    ...(o.signingKey !== undefined ? { signingKey: o.signingKey } : {}),
-    ...(o.macKey !== undefined ? { macKey: o.macKey } : {}),
-    ...(o.kid !== undefined ? { kid: o.kid } : {}),
-    ...(o.service !== undefined ? { service: o.service } : {}),
-    ...(o.host !== undefined ? { host: o.host } : {}),
-    ...(o.sid !== undefined ? { sid: o.sid } : {}),
-    clock: o.clock,
-  });
+  new StreamSealer(sealerOptions(o));
 }

@@ -24,7 +24,7 @@ import { emitConfigWarnings } from './delivery/config-warnings.js';
 import { Deliverer, type DeliveryStats, type QueuedBatch } from './delivery/deliverer.js';
 import { createEncoder } from './delivery/encoders/index.js';
 import { HttpSender } from './delivery/http-sender.js';
-import { type PipelineOptions, type ResolvedPipelineOptions, resolvePipelineOptions } from './delivery/pipeline-options.js';
+import { type PipelineOptions, type ResolvedPipelineOptions, resolvePipelineOptions, sealerOptions } from './delivery/pipeline-options.js';
 import { RetryPolicy, SinkHealth } from './delivery/retry-policy.js';
 import { Spool, type SpooledBatch } from './delivery/spool.js';
 import { outBatch, type OutBatch } from './delivery/types.js';
@@ -153,15 +153,7 @@ class LogSealPipeline implements Pipeline {
       },
     });
 
-    const sealerBase = {
-      ...(o.signingKey !== undefined ? { signingKey: o.signingKey } : {}),
-      ...(o.macKey !== undefined ? { macKey: o.macKey } : {}),
-      ...(o.kid !== undefined ? { kid: o.kid } : {}),
-      ...(o.service !== undefined ? { service: o.service } : {}),
-      ...(o.host !== undefined ? { host: o.host } : {}),
-      ...(o.sid !== undefined ? { sid: o.sid } : {}),
-      clock: o.clock,
-    };
+    const sealerBase = sealerOptions(o);
     if (o.spool !== undefined) {
       this.#spool = new Spool({ dir: o.spool.dir, ...(o.spool.maxBytes !== undefined ? { maxBytes: o.spool.maxBytes } : {}), ...(o.spool.segmentBytes !== undefined ? { segmentBytes: o.spool.segmentBytes } : {}) });
       this.#store = this.#spool.stateStore;

@@ -1,32 +1,13 @@
 /**
- * Option-checking helpers of the collector. They mirror core's invalidOption /
- * rejectUnknownOptions (packages/core/src/errors.ts, not part of core's public surface):
+ * Option-checking helpers of the collector, on core's invalidOption / rejectUnknownOptions:
  * a caller bug throws LOGSEAL_ERR_INVALID_OPTION naming the option, before any I/O.
  */
-import { LogSealError } from '@logseal/core';
+import { invalidOption as invalid, rejectUnknownOptions as rejectUnknown } from '@logseal/core';
+
+export { invalid, rejectUnknown };
 
 /** Stream and key ids (docs/format.md section 1). */
 export const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  if (typeof v === 'string') return v.length > 40 ? 'a string' : JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return typeof v;
-}
-
-export function invalid(name: string, expected: string, got?: unknown): never {
-  const shown = got === undefined ? '' : ` (got ${describe(got)})`;
-  throw new LogSealError('LOGSEAL_ERR_INVALID_OPTION', `option "${name}" must be ${expected}${shown}`);
-}
-
-/** A typo in an option name must not silently fall back to a default. */
-export function rejectUnknown(scope: string, given: object, known: readonly string[]): void {
-  for (const k of Object.keys(given)) {
-    if (!known.includes(k)) throw new LogSealError('LOGSEAL_ERR_INVALID_OPTION', `unknown option "${scope}.${k}"`);
-  }
-}
 
 /** A plain object (or undefined), checked for unknown keys. */
 export function optObject<T extends object>(name: string, v: unknown, known: readonly string[]): T | undefined {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Dispatcher } from 'undici';
 import { invalidOption, rejectUnknownOptions } from '../errors.js';
 import type { KeyInput } from '../integrity/keys.js';
+import type { StreamSealerOptions } from '../integrity/stream-sealer.js';
 import type { RedactionPolicy } from '../redact/policy.js';
 import type { HttpSenderOptions } from './http-sender.js';
 import type { RetryPolicyOptions } from './retry-policy.js';
@@ -165,4 +166,17 @@ export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipeli
     resolved.spool = { ...s, overflow: overflow('spool.overflow', s.overflow) };
   }
   return resolved;
+}
+
+/** The StreamSealer options a pipeline's options imply (shared by the pipeline and its pre-flight check). */
+export function sealerOptions(o: ResolvedPipelineOptions): StreamSealerOptions {
+  return {
+    ...(o.signingKey !== undefined ? { signingKey: o.signingKey } : {}),
+    ...(o.macKey !== undefined ? { macKey: o.macKey } : {}),
+    ...(o.kid !== undefined ? { kid: o.kid } : {}),
+    ...(o.service !== undefined ? { service: o.service } : {}),
+    ...(o.host !== undefined ? { host: o.host } : {}),
+    ...(o.sid !== undefined ? { sid: o.sid } : {}),
+    clock: o.clock,
+  };
 }
