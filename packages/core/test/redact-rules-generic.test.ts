@@ -1,41 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Rule } from '../src/redact/rule.js';
 import { GENERIC_RULES } from '../src/redact/rules-generic.js';
-import { shannonEntropy } from '../src/redact/validators.js';
+import { applyRule, ruleIn, type RuleFinding as Finding } from './helpers/apply-rule.js';
 
-interface Finding {
-  readonly secret: string;
-  readonly start: number;
-  readonly end: number;
-}
-
-/**
- * Applies one rule to one string the way the scanner will: keyword gate on the
- * lowercased text, every match of the global pattern, the `secret` group (else the
- * whole match), then validate and minEntropy. A local stand-in for the real scanner.
- */
-function applyRule(rule: Rule, text: string): Finding[] {
-  const lower = text.toLowerCase();
-  if (rule.keywords.length > 0 && !rule.keywords.some((k) => lower.includes(k))) return [];
-  const re = new RegExp(rule.pattern.source, `${rule.pattern.flags}d`);
-  const out: Finding[] = [];
-  for (const m of text.matchAll(re)) {
-    const span = m.indices?.groups?.['secret'] ?? m.indices?.[0];
-    const secret = m.groups?.['secret'] ?? m[0];
-    if (span === undefined || secret.length === 0) continue;
-    if (rule.validate !== undefined && !rule.validate(secret)) continue;
-    if (rule.minEntropy !== undefined && shannonEntropy(secret) < rule.minEntropy) continue;
-    out.push({ secret, start: span[0], end: span[1] });
-  }
-  return out;
-}
-
-const byId = new Map(GENERIC_RULES.map((r) => [r.id, r]));
-function rule(id: string): Rule {
-  const r = byId.get(id);
-  if (r === undefined) throw new Error(`no rule ${id}`);
-  return r;
-}
+const rule = ruleIn(GENERIC_RULES);
 const secrets = (id: string, text: string): string[] => applyRule(rule(id), text).map((f) => f.secret);
 
 describe('GENERIC_RULES catalogue shape', () => {
