@@ -204,6 +204,24 @@ describe('verify(): producer drops of sealed batches (drop-oldest)', () => {
     expect(undeclared.findings.map((f) => f.code)).toContain('BATCH_MISSING');
   });
 
+  it('a missing head (batch 0 dropped) declared by a later gap record is a drop, not STREAM_HEAD_MISSING', async () => {
+    const k = testKeys();
+    const sealer = new StreamSealer({ signingKey: k.privateKey, macKey: k.macKey });
+    const kept: string[] = [];
+    for (let b = 0; b < 3; b++) {
+      const batch = [sealer.append(body(b)).json, sealer.seal().json];
+      if (b !== 0) kept.push(...batch);
+    }
+    kept.push(sealer.appendGap({ dropped: 1, reason: 'spool-overflow', fromSeq: 0, toSeq: 0 }).json, sealer.seal({ final: true }).json);
+    const keys = [{ publicKey: k.publicKey, macKey: k.macKey }];
+    const rep = await verify(kept, { keys, requireFinal: true });
+    expect(rep.ok).toBe(true);
+    expect(rep.findings).toContainEqual(expect.objectContaining({ code: 'PRODUCER_DROPPED', batch: 0, seq: 0, seqTo: 0 }));
+    // undeclared, the same hole is the stream's missing head
+    const undeclared = await verify(kept.slice(0, -2), { keys });
+    expect(undeclared.findings.map((f) => f.code)).toContain('STREAM_HEAD_MISSING');
+  });
+
   it('a gap range must lie within the chain', () => {
     const sealer = new StreamSealer({ macKey: testKeys().macKey });
     sealer.append(body(0));

@@ -120,7 +120,8 @@ export function checkBatch(
   } else if (tip === null && seal.batch > 0) {
     // A stream first seen mid-way: accepted, and the missing head is a gap the shipper can fill.
     gap = { fromBatch: 0, toBatch: seal.batch - 1, fromSeq: 0, toSeq: seal.firstSeq - 1 };
-    for (const f of findings) if (f.code === 'STREAM_HEAD_MISSING') f.severity = 'warning';
+    // (the stream verifier judges a missing head only at the end of its input: say it here)
+    findings.push(finding('STREAM_HEAD_MISSING', `stream starts at batch ${seal.batch} (seq ${seal.firstSeq}); earlier batches are absent`, { sid: seal.sid, batch: 0, seq: 0, seqTo: seal.firstSeq - 1 }, 'warning'));
   }
   const f = seal.meta?.follows;
   if (tip === null && seal.batch === 0 && f !== undefined) {

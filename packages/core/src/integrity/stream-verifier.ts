@@ -91,7 +91,7 @@ export class StreamVerifier {
   #final = false;
   #keyWarned = false;
   /** Whole batches absent from the input, reconciled at end() with declared drops. */
-  #missing: { batchFrom: number; batchTo: number; from: number; to: number; line: number }[] = [];
+  #missing: { batchFrom: number; batchTo: number; from: number; to: number; line: number; head?: boolean }[] = [];
   /** Records absent inside a sealed batch, likewise (a sink refused single items: send-failed). */
   #holes: { batch: number; from: number; to: number; line: number }[] = [];
   /** Seq ranges gap records declared as dropped after they were chained. */
@@ -196,9 +196,8 @@ export class StreamVerifier {
             batch: s.batch - 1, seq: orphans.reduce((m, r) => Math.min(m, r.seq), Infinity), seqTo: s.firstSeq - 1, line,
           });
         } else {
-          flag('STREAM_HEAD_MISSING', `stream starts at batch ${s.batch} (seq ${s.firstSeq}); earlier batches are absent`, {
-            batch: 0, seq: 0, seqTo: s.firstSeq - 1, line,
-          });
+          // Judged at the end, like any missing batches: the producer may have declared them dropped.
+          this.#missing.push({ batchFrom: 0, batchTo: s.batch - 1, from: 0, to: s.firstSeq - 1, line, head: true });
         }
       } else {
         if (s.prevSeal !== genesisSeal(this.sid)) flag('SEAL_CHAIN_BROKEN', 'batch 0 does not start from the seal genesis', { batch: 0, line });
@@ -268,7 +267,9 @@ export class StreamVerifier {
       const batches = range(m.batchFrom, m.batchTo);
       const declared = coveredBy(this.#declared, m.from, m.to);
       const where = { batch: m.batchFrom, seq: m.from, seqTo: m.to, line: m.line };
-      if (declared === undefined) {
+      if (declared === undefined && m.head === true) {
+        this.#emit('STREAM_HEAD_MISSING', `stream starts at batch ${m.batchTo + 1} (seq ${m.to + 1}); earlier batches are absent`, { ...where, batch: 0 });
+      } else if (declared === undefined) {
         this.#emit('BATCH_MISSING', `batch ${batches} is missing (seq ${m.from}..${m.to})`, where);
       } else if (this.#ctx.strictDrops) {
         this.#emit('BATCH_MISSING', `batch ${batches} is missing (seq ${m.from}..${m.to}); the producer declared it dropped (${declared.reason})`, where);
