@@ -1,4 +1,5 @@
 /** Applying ONE catalogue rule to one string, as the scanner does (rule-file tests). */
+import { describe, expect, it } from 'vitest';
 import type { Rule } from '../../src/redact/rule.js';
 import { shannonEntropy } from '../../src/redact/validators.js';
 
@@ -37,4 +38,48 @@ export function ruleIn(rules: readonly Rule[]): (id: string) => Rule {
     if (r === undefined) throw new Error(`no rule ${id}`);
     return r;
   };
+}
+
+/**
+ * The checks every rule file runs over its catalogue: each rule well-formed, each positive
+ * found (its secret span checked by `checkSecret`), each negative ignored, and a keyword
+ * inside every raw match in any case (so the keyword gate never hides a match).
+ */
+export function describeRuleCatalogue(name: string, rules: readonly Rule[], checkSecret: (secret: string) => void): void {
+  describe(`${name} rules`, () => {
+    it.each(rules.map((r) => [r.id, r] as const))('%s is well-formed', (_id, r) => {
+      expect(r.class).toBe('secret');
+      expect(r.description.length).toBeGreaterThan(10);
+      expect(r.pattern.global).toBe(true);
+      expect(r.pattern.source).toContain('(?<secret>');
+      expect(r.keywords.length).toBeGreaterThan(0);
+      for (const k of r.keywords) expect(k).toBe(k.toLowerCase());
+      expect(r.positives.length).toBeGreaterThan(0);
+      expect(r.negatives.length).toBeGreaterThan(0);
+    });
+  });
+
+  describe.each(rules.map((r) => [r.id, r] as const))('%s', (_id, r) => {
+    it.each(r.positives.map((p) => [p.length > 60 ? `${p.slice(0, 57)}...` : p, p]))('detects %s', (_label, p) => {
+      expect(r.keywords.some((k) => p.toLowerCase().includes(k)), 'positive lacks every keyword').toBe(true);
+      const found = applyRule(r, p);
+      expect(found.length).toBeGreaterThan(0);
+      for (const f of found) {
+        expect(p.slice(f.start, f.end)).toBe(f.secret);
+        checkSecret(f.secret);
+      }
+    });
+    it.each(r.negatives.map((n) => [n.length > 60 ? `${n.slice(0, 57)}...` : n, n]))('ignores %s', (_label, n) => {
+      expect(applyRule(r, n)).toEqual([]);
+    });
+    it('puts a keyword inside every raw match, whatever the case (the gate never hides a match)', () => {
+      const texts = r.positives.flatMap((p) => [p, p.toLowerCase(), p.toUpperCase()]);
+      for (const t of texts) {
+        for (const m of t.matchAll(new RegExp(r.pattern.source, r.pattern.flags))) {
+          const whole = m[0].toLowerCase();
+          expect(r.keywords.some((k) => whole.includes(k)), m[0]).toBe(true);
+        }
+      }
+    });
+  });
 }
