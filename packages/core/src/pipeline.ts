@@ -133,7 +133,7 @@ class LogSealPipeline implements Pipeline {
     };
     this.#deliverer = new Deliverer({
       encoder, sender: this.#sender, policy, health: this.#health, deadLetter: this.#deadLetter, stats: this.#stats,
-      onDone: (q, how, deadItems) => this.#onDone(q, how, deadItems),
+      onDone: (q, how) => this.#onDone(q, how),
       onItemsDead: (q, seqs) => {
         // The sink refused single records for good: declare each contiguous run in the chain,
         // so the export verifies with PRODUCER_DROPPED (send-failed) instead of RECORD_DELETED.
@@ -407,7 +407,7 @@ class LogSealPipeline implements Pipeline {
     if (!this.#overCap()) for (const r of this.#drainWaiters.splice(0)) r();
   }
 
-  #onDone(q: QueuedBatch, how: 'delivered' | 'dead-lettered' | 'dropped', _deadItems: number): void {
+  #onDone(q: QueuedBatch, how: 'delivered' | 'dead-lettered' | 'dropped'): void {
     if (q.evicted !== true) this.#memBytes -= q.out.bytes;
     if (how === 'dead-lettered' && q.out.seal.count > 0) {
       // The sink never got these records: say so in the chain, so the verifier names a loss, not tampering.

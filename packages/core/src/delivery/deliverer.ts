@@ -44,8 +44,8 @@ export interface DelivererDeps {
   policy: RetryPolicy;
   health: SinkHealth;
   deadLetter: DeadLetterFile;
-  /** A batch left the queue. `deadItems` counts records dead-lettered (all of them for a whole batch). */
-  onDone(q: QueuedBatch, how: DoneHow, deadItems: number): void;
+  /** A batch left the queue (dead-lettered records are counted in stats). */
+  onDone(q: QueuedBatch, how: DoneHow): void;
   /** Single records of a batch were dead-lettered (a partial answer); the batch goes on. */
   onItemsDead?(q: QueuedBatch, seqs: readonly number[]): void;
   onError(err: unknown): void;
@@ -119,7 +119,7 @@ export class Deliverer {
     const i = this.#queue.findIndex((q) => !q.inFlight);
     if (i < 0) return undefined;
     const [q] = this.#queue.splice(i, 1);
-    this.#d.onDone(q!, 'dropped', 0);
+    this.#d.onDone(q!, 'dropped');
     return q;
   }
 
@@ -184,7 +184,7 @@ export class Deliverer {
     q.retry ??= d.policy.begin();
     const res = await this.#attempt(q);
     if (res.kind === 'done') {
-      this.#finish(q, 'delivered', 0);
+      this.#finish(q, 'delivered');
       return { delay: 0, waiting: false };
     }
     if (res.kind === 'fatal') {
@@ -194,7 +194,7 @@ export class Deliverer {
     if (probe) return { delay: -1, waiting: false };
     const decision = d.policy.decide(q.retry, res.outcome, d.health);
     if (decision.action === 'done') {
-      this.#finish(q, 'delivered', 0);
+      this.#finish(q, 'delivered');
       return { delay: 0, waiting: false };
     }
     if (decision.action === 'dead-letter') {
@@ -265,7 +265,7 @@ export class Deliverer {
     return { kind: 'again', outcome: lastOutcome ?? { kind: 'retryable', reason: 'partial failure' } };
   }
 
-  #finish(q: QueuedBatch, how: DoneHow, deadItems: number): void {
+  #finish(q: QueuedBatch, how: DoneHow): void {
     const i = this.#queue.indexOf(q);
     if (i < 0) return; // already left the queue (never twice)
     this.#queue.splice(i, 1);
@@ -273,15 +273,14 @@ export class Deliverer {
       this.#d.stats.batchesSent++;
       this.#d.stats.recordsSent += q.out.seal.count;
     }
-    this.#d.onDone(q, how, deadItems);
+    this.#d.onDone(q, how);
   }
 
   async #deadLetter(q: QueuedBatch, reason: string, status?: number): Promise<void> {
     const items = q.pending ?? allItems(q.out);
     await this.#writeDead(q, items, reason, status);
-    const records = items.filter((x) => x.kind === 'record').length;
     this.#d.stats.deadLetteredBatches++;
-    this.#finish(q, 'dead-lettered', records);
+    this.#finish(q, 'dead-lettered');
   }
 
   async #deadLetterItems(q: QueuedBatch, items: ItemRef[], reason: string, status?: number): Promise<void> {

@@ -6,7 +6,6 @@
 import {
   createPrivateKey,
   createPublicKey,
-  generateKeyPairSync,
   randomBytes,
   type KeyObject,
   type JsonWebKey,
