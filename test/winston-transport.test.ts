@@ -166,6 +166,31 @@ describe('@logseal/winston transport', () => {
       expect(report.records.total).toBe(N);
     });
 
+    it(`logger.end() while winston still buffers records for a slow transport loses none (winston ends transports before its buffer drains) (thread: ${mode.thread})`, async () => {
+      const s = await sink();
+      // A transport whose log() callbacks come late, as ours do under 'block' backpressure:
+      // winston's readable buffer holds records for it when Logger._final() calls end().
+      class LateCallbacks extends LogSealTransport {
+        override log(info: Parameters<LogSealTransport['log']>[0], cb: () => void): void {
+          super.log(info, () => setTimeout(cb, 1));
+        }
+      }
+      const t = new LateCallbacks({ url: s.url, signingKey: keys.signingKey, macKey: keys.macKey, heartbeatMs: 0, env: {}, ...mode });
+      transports.push(t);
+      const logger = winston.createLogger({ transports: [t] });
+      const errors: unknown[] = [];
+      logger.on('error', (e: unknown) => errors.push(e));
+      const N = 300;
+      for (let i = 0; i < N; i++) logger.info(`m ${i}`, { i });
+      expect(logger.readableLength).toBeGreaterThan(0); // the race is set up
+      await endLogger(logger);
+      expect(errors).toEqual([]);
+      const items = received(s);
+      expect(bodies(items).map((b) => b.i)).toEqual(Array.from({ length: N }, (_, i) => i));
+      const report = await verify(items, { keys: keys.keyring, requireFinal: true });
+      expect(report.findings).toEqual([]);
+    });
+
     it(`close() while blocked on a dead sink ends within closeTimeoutMs; what was not delivered is reported lost (thread: ${mode.thread})`, async () => {
       const s = await sink({ default: { status: 503, headers: { 'retry-after': '0' } } });
       const t = make(s.url, { ...mode, closeTimeoutMs: 300, batch: { maxRecords: 20, maxBytes: 8 * 1024 }, memory: { maxBytes: 64 * 1024 }, ...(mode.thread ? { queueBytes: 64 * 1024 } : {}) });

@@ -36,7 +36,10 @@ export class LogSealTransport extends TransportStream {
   readonly #formatted: boolean;
   /** Set by winston's ExceptionHandler / RejectionHandler on the transports that handle them. */
   declare _ending?: boolean;
-  declare parent?: { exitOnError?: unknown } | null;
+  /** The logger piping to us (winston-transport sets it on 'pipe'). */
+  declare parent?: { exitOnError?: unknown; readableLength?: number } | null;
+  /** Arguments of an end() held back until the logger's buffer has reached us (see end()). */
+  #heldEnd: unknown[] | undefined;
 
   /**
    * Validates every option (a bad one throws a LogSealError naming it, code
@@ -70,8 +73,38 @@ export class LogSealTransport extends TransportStream {
     }
     if (this.listenerCount('logged') > 0) setImmediate(() => this.emit('logged', info));
     if (this._ending === true) this.#onHandlerEnding();
+    if (this.#heldEnd !== undefined && !this.#parentHoldsRecords()) this.#releaseEnd();
     if (ok) callback();
     else void this.#backend.drained().then(callback);
+  }
+
+  /**
+   * winston's Logger._final() ends its transports as soon as its last record is *transformed*,
+   * while up to a highWaterMark of records may still sit in its readable buffer waiting for a
+   * slow transport (ours, under 'block' backpressure): the pipe then writes them after end,
+   * they are lost and 'write after end' is raised on the logger. So an end() that comes while
+   * the logger still holds records for us is held back until the last of them reaches log()
+   * (or the logger unpipes us); then the stream ends as asked.
+   */
+  override end(...args: unknown[]): this {
+    if (this.#heldEnd === undefined && !this.writableEnded && this.#parentHoldsRecords()) {
+      this.#heldEnd = args;
+      this.once('unpipe', () => this.#releaseEnd());
+      return this;
+    }
+    return (super.end as (...a: unknown[]) => this)(...args);
+  }
+
+  #parentHoldsRecords(): boolean {
+    const n = this.parent?.readableLength;
+    return typeof n === 'number' && n > 0;
+  }
+
+  #releaseEnd(): void {
+    const args = this.#heldEnd;
+    if (args === undefined) return;
+    this.#heldEnd = undefined;
+    (super.end as (...a: unknown[]) => this)(...args);
   }
 
   /** Resolves when every record log() has received is acknowledged by the sink (or durable in the spool while it is down). */
