@@ -237,13 +237,13 @@ class LogSealPipeline implements Pipeline {
       }
     }
     const ts = recordTime(record, this.#o.clock);
-    const { body, redactions } = redactForChain(this.#redactor, record, st.recordsIn);
+    const { bodyJson, redactions } = redactForChain(this.#redactor, record, st.recordsIn);
     if (redactions > 0) {
       st.recordsRedacted++;
       st.redactions += redactions;
     }
     this.#flushDrops();
-    this.#push(this.#sealer.append(body, ts));
+    this.#push(this.#sealer.appendCanonical(bodyJson, undefined, ts));
     if (this.#open.length >= this.#o.batch.maxRecords || this.#openBytes >= this.#o.batch.maxBytes) this.#sealBatch(false);
     else if (this.#open.length === 1) this.#armAge();
     return !(this.#overCap() && this.#overflowPolicy() === 'block');

@@ -21,12 +21,9 @@ export function recordTime(obj: unknown, clock: () => number): number {
 
 /**
  * The body to chain: the redacted value, carrying `_redacted` (policy, version, counts per
- * class: never a value or a key) when anything was redacted.
+ * class: never a value or a key) when anything was redacted, as its RFC 8785 text.
  */
-export function redactForChain(redactor: Redactor, obj: unknown, position: number): { body: unknown; redactions: number } {
-  const r = redactor.redact(obj, position);
-  if (r.summary === null) return { body: r.value, redactions: 0 };
-  const v = r.value;
-  const body = typeof v === 'object' && v !== null && !Array.isArray(v) ? { ...(v as object), _redacted: r.summary } : v;
-  return { body, redactions: r.findings.length };
+export function redactForChain(redactor: Redactor, obj: unknown, position: number): { bodyJson: string; redactions: number } {
+  const r = redactor.redactCanonical(obj, position);
+  return { bodyJson: r.json, redactions: r.findings.length };
 }

@@ -44,8 +44,8 @@ export const seal: Command = {
     for await (const line of lines(io.stdin)) {
       if (line.length === 0) continue;
       const { value } = parseLine(line);
-      const { body } = redactForChain(redactor, value, n++);
-      await writeLine(io.stdout, sealer.append(body, recordTime(value, Date.now)).json);
+      const { bodyJson } = redactForChain(redactor, value, n++);
+      await writeLine(io.stdout, sealer.appendCanonical(bodyJson, undefined, recordTime(value, Date.now)).json);
       if (sealer.pending >= batch) await writeLine(io.stdout, sealer.seal().json);
     }
     await writeLine(io.stdout, sealer.seal({ final: true }).json);

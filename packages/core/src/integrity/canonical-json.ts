@@ -190,7 +190,7 @@ function enter(value: object, depth: number, path: Path): void {
  * a handful of keys, where an insertion sort beats Array.prototype.sort by about 3x; large objects
  * use the built-in sort (same order, O(n log n)).
  */
-function sortKeys(keys: string[]): void {
+export function sortKeys(keys: string[]): void {
   const n = keys.length;
   if (n > INSERTION_SORT_MAX) {
     keys.sort();

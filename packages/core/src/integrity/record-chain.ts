@@ -15,27 +15,39 @@ import { leafHashHex } from './hash.js';
 import type { GapBody, RecordEnvelope } from './types.js';
 
 export interface ChainedRecord {
-  envelope: RecordEnvelope;
+  /** The record's hash (hex): its leaf, and the next record's prev. */
+  readonly h: string;
+  readonly ts: number;
+  /** The envelope as an object (built on first use: the pipeline ships `json` only). */
+  readonly envelope: RecordEnvelope;
   /** RFC 8785 form of the whole envelope (with h): the bytes shipped and stored. */
-  json: string;
+  readonly json: string;
   /** h as bytes: the record's Merkle leaf (computed on first use). */
   readonly leaf: Uint8Array;
 }
 
-/** A class, not an object literal with a getter: one shared shape for every record (hot path). */
+/** A class, not an object literal with getters: one shared shape for every record (hot path). */
 class Chained implements ChainedRecord {
   #leaf: Uint8Array | undefined;
+  #envelope: RecordEnvelope | undefined;
   constructor(
-    readonly envelope: RecordEnvelope,
+    readonly h: string,
+    readonly ts: number,
     readonly json: string,
+    /** The body object when the caller had one; else the envelope is parsed from json. */
+    private readonly body: unknown,
   ) {}
-  get leaf(): Uint8Array {
-    return (this.#leaf ??= new Uint8Array(Buffer.from(this.envelope.h, 'hex')));
+  get envelope(): RecordEnvelope {
+    if (this.#envelope === undefined) {
+      const e = JSON.parse(this.json) as RecordEnvelope;
+      if (this.body !== undefined) e.body = this.body;
+      this.#envelope = e;
+    }
+    return this.#envelope;
   }
-}
-
-function chained(envelope: RecordEnvelope, json: string): ChainedRecord {
-  return new Chained(envelope, json);
+  get leaf(): Uint8Array {
+    return (this.#leaf ??= new Uint8Array(Buffer.from(this.h, 'hex')));
+  }
 }
 
 /** sid matches SID_PATTERN ([A-Za-z0-9._:-]), so its JSON form needs no escaping. */
@@ -48,10 +60,7 @@ function build(sid: string, seq: number, ts: number, prev: string, bodyJson: str
   const kindPart = kind === undefined ? '' : `,"kind":"${kind}"`;
   const rest = kindPart + tail(prev, seq, sid, ts);
   const h = leafHashHex('{"body":' + bodyJson + rest);
-  const envelope: RecordEnvelope = kind === undefined
-    ? { v: 1, sid, seq, ts, prev, body, h }
-    : { v: 1, sid, seq, ts, prev, kind, body, h };
-  return chained(envelope, '{"body":' + bodyJson + ',"h":"' + h + '"' + rest);
+  return new Chained(h, ts, '{"body":' + bodyJson + ',"h":"' + h + '"' + rest, body);
 }
 
 function checkTs(ts: number): void {
@@ -90,7 +99,11 @@ export class RecordChain {
     return this.#push(canonicalize(body), body, ts);
   }
 
-  /** Chains a body whose RFC 8785 form the caller already has (saves a second canonicalisation). */
+  /**
+   * Chains a body whose RFC 8785 form the caller already has (saves a second
+   * canonicalisation). `body` (optional) is kept for `envelope`; without it the envelope is
+   * parsed from the JSON when asked for.
+   */
   appendCanonical(bodyJson: string, body: unknown, ts: number): ChainedRecord {
     checkTs(ts);
     return this.#push(bodyJson, body, ts);
@@ -130,7 +143,7 @@ export class RecordChain {
   #push(bodyJson: string, body: unknown, ts: number, kind?: 'gap'): ChainedRecord {
     const rec = build(this.sid, this.#nextSeq, ts, this.#head, bodyJson, body, kind);
     this.#nextSeq += 1;
-    this.#head = rec.envelope.h;
+    this.#head = rec.h;
     return rec;
   }
 }

@@ -258,7 +258,7 @@ export class StreamSealer {
   }
 
   #record(rec: ChainedRecord): ChainedRecord {
-    this.#track(rec.envelope.h, rec.envelope.ts);
+    this.#track(rec.h, rec.ts);
     return rec;
   }
 

@@ -21,6 +21,7 @@ import { ActionApplier, type RuleMeta } from './actions.js';
 import { KeyMatcher } from './key-matcher.js';
 import { compilePaths } from './path-matcher.js';
 import { Walker, type Finding } from './walker.js';
+import { canonicalize, sortKeys } from '../integrity/canonical-json.js';
 import type { PolicyClass } from './presets.js';
 import type { GateKind } from './keyword-gate.js';
 
@@ -54,8 +55,21 @@ export interface RedactorOptions {
   readonly onDetect?: (finding: RedactEvent) => void;
 }
 
+/** redactCanonical()'s result: the record body as the chain hashes it. */
+export interface CanonicalRedactResult {
+  /**
+   * RFC 8785 form of the redacted value; when anything was redacted and the value is an
+   * object, with the summary under `_redacted` (what the pipeline chains and ships).
+   */
+  readonly json: string;
+  readonly findings: readonly Finding[];
+  readonly summary: RedactionSummary | null;
+}
+
 export interface Redactor {
   redact(value: unknown, position?: number | string): RedactResult;
+  /** redact() plus the canonical form of the body to chain, in one walk (the pipeline's hot path). */
+  redactCanonical(value: unknown, position?: number | string): CanonicalRedactResult;
   redactText(text: string, position?: number | string): { readonly text: string; readonly findings: readonly Finding[] };
   readonly policy: { readonly id: string; readonly version: number };
 }
@@ -102,6 +116,17 @@ export function buildRedactor(
       emit(r.findings);
       return { value: r.value, findings: r.findings, summary: summarise(id, version, r.findings, r.dropped) };
     },
+    redactCanonical(value: unknown, position?: number | string): CanonicalRedactResult {
+      const r = walker.walk(value, position, true);
+      emit(r.findings);
+      const summary = summarise(id, version, r.findings, r.dropped);
+      const v = r.value;
+      const body = summary !== null && typeof v === 'object' && v !== null && !Array.isArray(v) ? withSummary(v as Record<string, unknown>, summary) : v;
+      // The walk wrote every key in JCS order, so the native serializer writes the canonical
+      // form; an object with array-index keys (enumerated first by JavaScript) takes the full path.
+      const json = r.jcsOrder ? JSON.stringify(body) : canonicalize(body);
+      return { json, findings: r.findings, summary };
+    },
     redactText(text: string, position?: number | string) {
       if (typeof text !== 'string') invalidOption('text', 'a string', text);
       const r = walker.text(text, position);
@@ -121,11 +146,32 @@ function validateOptions(options: RedactorOptions | undefined): RedactorOptions 
   return options;
 }
 
+/** Keys in RFC 8785 order (counts < dropped < policy < version; the class names, POLICY_CLASSES, sorted), for redactCanonical's JSON.stringify. */
 function summarise(policy: string, version: number, findings: readonly Finding[], dropped: number): RedactionSummary | null {
   if (findings.length === 0 && dropped === 0) return null;
+  const tally = new Map<PolicyClass, number>();
+  for (const f of findings) tally.set(f.class, (tally.get(f.class) ?? 0) + 1);
+  const classes = [...tally.keys()];
+  sortKeys(classes);
   const counts: Partial<Record<PolicyClass, number>> = {};
-  for (const f of findings) counts[f.class] = (counts[f.class] ?? 0) + 1;
-  return dropped > 0 ? { policy, version, counts, dropped } : { policy, version, counts };
+  for (const c of classes) counts[c] = tally.get(c)!;
+  return dropped > 0 ? { counts, dropped, policy, version } : { counts, policy, version };
+}
+
+/** `v` with the summary under `_redacted`, inserted where RFC 8785 orders it. */
+function withSummary(v: Record<string, unknown>, summary: RedactionSummary): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  let placed = false;
+  for (const k of Object.keys(v)) {
+    if (!placed && k > '_redacted') {
+      out._redacted = summary;
+      placed = true;
+    }
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v[k], enumerable: true, writable: true, configurable: true });
+    else if (k !== '_redacted') out[k] = v[k];
+  }
+  if (!placed) out._redacted = summary;
+  return out;
 }
 
 function plan(p: ResolvedPolicy, gate: GateKind): ConstructorParameters<typeof Walker>[0] {

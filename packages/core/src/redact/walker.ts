@@ -11,6 +11,7 @@
  */
 
 import { types } from 'node:util';
+import { sortKeys } from '../integrity/canonical-json.js';
 import type { Scanner, ScanMatch } from './scanner.js';
 import { rewriteSpans, type Action, type ActionApplier, type RuleMeta } from './actions.js';
 import type { KeyMatcher } from './key-matcher.js';
@@ -66,6 +67,12 @@ export interface WalkResult {
   readonly findings: readonly Finding[];
   /** Properties dropped because strict mode does not keep them. */
   readonly dropped: number;
+  /**
+   * Sorted walks only: true when JSON.stringify(value) IS the RFC 8785 form (every object's
+   * keys were written in JCS order and none is an array index, which JavaScript objects
+   * enumerate first whatever the insertion order).
+   */
+  readonly jcsOrder: boolean;
 }
 
 /** Scanned past maxStringLength so a secret straddling the cut (a PEM key is ~3.3 KB) is still found whole. */
@@ -92,6 +99,19 @@ const KEY_CACHE_LIMIT = 4096;
 const KEY_CACHE_MAX_LENGTH = 256;
 const NUMBER_SCAN_MIN = 1e11; // PANs have at least 12 digits (ISO/IEC 7812-1)
 
+/** A canonical array index ("0", "17", not "017" or "4294967295"): JavaScript enumerates such keys first. */
+function isArrayIndex(k: string): boolean {
+  const c = k.charCodeAt(0);
+  if (c < 0x30 || c > 0x39) return false;
+  if (k.length === 1) return true;
+  if (c === 0x30 || k.length > 10) return false;
+  for (let i = 1; i < k.length; i++) {
+    const d = k.charCodeAt(i);
+    if (d < 0x30 || d > 0x39) return false;
+  }
+  return Number(k) < 4294967295;
+}
+
 export class Walker {
   private findings: Finding[] | null = null;
   private dropped = 0;
@@ -99,6 +119,12 @@ export class Walker {
   private readonly stack: object[] = [];
   private readonly path: (string | number)[] = [];
   private busy = false;
+  /** This walk writes object keys in RFC 8785 order (walk()'s `sorted`). */
+  private sorted = false;
+  /** Sorted walk: an output key is an array index, so JSON.stringify's order is not JCS order. */
+  private indexKey = false;
+  /** Output keys that differ from their input keys (rewritten by a key scan, or de-duplicated): such an object is re-sorted. */
+  private renamed = 0;
   private readonly keyCache = new Map<string, KeyInfo>();
 
   /** False when no scanner and no key rule exist (paths only): property names need no look-up. */
@@ -108,19 +134,28 @@ export class Walker {
     this.keyWork = plan.scanner !== null || plan.keys !== null;
   }
 
-  walk(input: unknown, position?: number | string): WalkResult {
-    if (this.busy) return new Walker(this.plan).walk(input, position); // re-entered from a getter or toJSON
+  /**
+   * Copies `input` into plain JSON data, redacting on the way. With `sorted`, every output
+   * object's keys are in RFC 8785 order, so that (when the result says `jcsOrder`) the
+   * native JSON.stringify writes the canonical form: one walk instead of a copy plus a
+   * canonicalisation walk (the pipeline's hot path).
+   */
+  walk(input: unknown, position?: number | string, sorted = false): WalkResult {
+    if (this.busy) return new Walker(this.plan).walk(input, position, sorted); // re-entered from a getter or toJSON
     this.busy = true;
     this.findings = null;
     this.dropped = 0;
     this.position = position;
+    this.sorted = sorted;
+    this.indexKey = false;
+    this.renamed = 0;
     // push/pop keep both balanced; only an exception thrown through walk() leaves residue.
     if (this.stack.length !== 0) this.stack.length = 0;
     if (this.path.length !== 0) this.path.length = 0;
     try {
       let value = this.value(input, 0, this.plan.paths, false, this.plan.strict, false);
       if (value === SKIP || value === REMOVE || value === THROWS) value = null;
-      return { value, findings: this.findings ?? [], dropped: this.dropped };
+      return { value, findings: this.findings ?? [], dropped: this.dropped, jcsOrder: sorted && !this.indexKey };
     } finally {
       this.busy = false;
       this.findings = null;
@@ -278,6 +313,8 @@ export class Walker {
     } catch {
       return MARKER_THROWS;
     }
+    if (this.sorted && keys.length > 1) sortKeys(keys);
+    const renamed = this.renamed;
     const out: Record<string, unknown> = {};
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
@@ -289,22 +326,38 @@ export class Walker {
       }
       this.prop(out, k, raw, depth, st, allow, filter);
     }
-    return out;
+    return this.renamed === renamed ? out : this.resorted(out);
   }
 
   private error(e: Error, depth: number, st: PathState | null, allow: boolean, filter: boolean): Out {
+    return this.entries(errorEntries(e), depth, st, allow, filter);
+  }
+
+  /** An object from [key, value] pairs (an Error's fields, a Map with string keys). */
+  private entries(entries: [string, unknown][], depth: number, st: PathState | null, allow: boolean, filter: boolean): Out {
+    if (this.sorted) entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const renamed = this.renamed;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of errorEntries(e)) this.prop(out, k, v, depth, st, allow, filter);
-    return out;
+    for (const [k, v] of entries) this.prop(out, k, v, depth, st, allow, filter);
+    return this.renamed === renamed ? out : this.resorted(out);
+  }
+
+  /** Sorted walk, an object whose keys were renamed on the way: the same object in JCS key order. */
+  private resorted(out: Record<string, unknown>): Record<string, unknown> {
+    if (!this.sorted) return out;
+    const keys = Object.keys(out);
+    sortKeys(keys);
+    const again: Record<string, unknown> = {};
+    for (const k of keys) {
+      if (k === '__proto__') Object.defineProperty(again, k, { value: out[k], enumerable: true, writable: true, configurable: true });
+      else again[k] = out[k];
+    }
+    return again;
   }
 
   private map(m: Map<unknown, unknown>, depth: number, st: PathState | null, allow: boolean, filter: boolean): Out {
     const entries = [...m];
-    if (entries.every(([k]) => typeof k === 'string')) {
-      const out: Record<string, unknown> = {};
-      for (const [k, val] of entries) this.prop(out, k as string, val, depth, st, allow, filter);
-      return out;
-    }
+    if (entries.every(([k]) => typeof k === 'string')) return this.entries(entries as [string, unknown][], depth, st, allow, filter);
     // Non-string keys (objects, numbers): keep them as data, as [key, value] pairs.
     return this.array(entries, depth, st, allow, filter);
   }
@@ -391,9 +444,21 @@ export class Walker {
     if (outKey === '__proto__') {
       Object.defineProperty(out, outKey, { value: res, enumerable: true, writable: true, configurable: true });
     } else {
-      if (outKey !== k) while (Object.prototype.hasOwnProperty.call(out, outKey)) outKey += '#';
+      if (outKey !== k) {
+        this.renamed++;
+        while (Object.prototype.hasOwnProperty.call(out, outKey)) outKey += '#';
+      } else if (this.renamed > 0 && Object.prototype.hasOwnProperty.call(out, outKey)) {
+        // A redacted key renamed earlier took this literal name: the literal key keeps it and
+        // the renamed one moves to the "#" suffix, whichever came first (so key order never
+        // decides which value survives).
+        let moved = outKey + '#';
+        while (Object.prototype.hasOwnProperty.call(out, moved)) moved += '#';
+        out[moved] = out[outKey];
+        this.renamed++;
+      }
       out[outKey] = res;
     }
+    if (this.sorted && !this.indexKey && isArrayIndex(outKey)) this.indexKey = true;
   }
 
   /** A key or path rule matched: the whole value is replaced by the rule's action. */
@@ -454,7 +519,7 @@ export class Walker {
         this.path.pop();
       }
       this.path.pop();
-      return { type: bin.type, length: bin.values.length, values };
+      return { length: bin.values.length, type: bin.type, values }; // (keys in JCS order)
     }
     const bytes = bin.bytes;
     const decoded = bytes.toString('utf8', 0, Math.min(bytes.length, BINARY_PREVIEW_BYTES + SCAN_MARGIN));
@@ -467,7 +532,7 @@ export class Walker {
     }
     this.path.pop();
     if (bytes.length > BINARY_PREVIEW_BYTES) utf8 += `[TRUNCATED:${bytes.length}]`;
-    return { type: bin.type, byteLength: bytes.length, utf8: wellFormed(utf8) };
+    return { byteLength: bytes.length, type: bin.type, utf8: wellFormed(utf8) }; // (keys in JCS order)
   }
 
   // ---- findings -----------------------------------------------------------------------
