@@ -28,6 +28,7 @@ import { type PipelineOptions, type ResolvedPipelineOptions, resolvePipelineOpti
 import { RetryPolicy, SinkHealth } from './delivery/retry-policy.js';
 import { Spool, type SpooledBatch } from './delivery/spool.js';
 import { outBatch, type OutBatch } from './delivery/types.js';
+import { BatchBuffer } from './delivery/batch-buffer.js';
 
 export const DROP_CHANNEL = 'logseal:drop';
 const dropChannel = diagnostics_channel.channel(DROP_CHANNEL);
@@ -100,9 +101,8 @@ class LogSealPipeline implements Pipeline {
   readonly #deadLetter: DeadLetterFile;
   readonly #spool: Spool | undefined;
   readonly #store: FileStateStore | undefined;
-  /** Canonical lines of the open batch: only strings survive until the seal (object trees die young). */
-  #open: string[] = [];
-  #openBytes = 0;
+  /** The open batch's canonical lines as UTF-8 (object trees and line strings die young). */
+  readonly #batch = new BatchBuffer();
   #memBytes = 0;
   #ageTimer: NodeJS.Timeout | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -185,10 +185,7 @@ class LogSealPipeline implements Pipeline {
         this.#sealer.adoptPending(adopt);
         // (spool.open() already rewrote them into the current open-records file)
         for (const env of adopt) {
-          const json = canonicalize(env);
-          this.#open.push(json);
-          this.#openBytes += json.length;
-          this.#memBytes += json.length;
+          this.#memBytes += this.#batch.push(canonicalize(env));
         }
       }
       this.#stats.recordsLost += rec.open.length - adopt.length;
@@ -214,7 +211,7 @@ class LogSealPipeline implements Pipeline {
       this.#heartbeat = setInterval(() => this.#beat(), o.heartbeatMs);
       this.#heartbeat.unref();
     }
-    if (this.#open.length > 0) this.#armAge();
+    if (this.#batch.lines > 0) this.#armAge();
   }
 
   get sid(): string {
@@ -244,8 +241,8 @@ class LogSealPipeline implements Pipeline {
     }
     this.#flushDrops();
     this.#push(this.#sealer.appendCanonical(bodyJson, undefined, ts));
-    if (this.#open.length >= this.#o.batch.maxRecords || this.#openBytes >= this.#o.batch.maxBytes) this.#sealBatch(false);
-    else if (this.#open.length === 1) this.#armAge();
+    if (this.#batch.lines >= this.#o.batch.maxRecords || this.#batch.byteLength >= this.#o.batch.maxBytes) this.#sealBatch(false);
+    else if (this.#batch.lines === 1) this.#armAge();
     return !(this.#overCap() && this.#overflowPolicy() === 'block');
   }
 
@@ -260,7 +257,7 @@ class LogSealPipeline implements Pipeline {
   }
 
   async flush(): Promise<void> {
-    if (this.#open.length > 0 || this.#drops !== null) this.#sealBatch(false);
+    if (this.#batch.lines > 0 || this.#drops !== null) this.#sealBatch(false);
     await this.#held(this.#settled());
   }
 
@@ -335,9 +332,7 @@ class LogSealPipeline implements Pipeline {
   }
 
   #push(rec: ChainedRecord): void {
-    this.#open.push(rec.json);
-    this.#openBytes += rec.json.length;
-    this.#memBytes += rec.json.length;
+    this.#memBytes += this.#batch.push(rec.json);
     if (this.#memBytes > this.#stats.peakMemoryBytes) this.#stats.peakMemoryBytes = this.#memBytes;
     this.#spool?.appendOpen(rec.json);
   }
@@ -346,21 +341,19 @@ class LogSealPipeline implements Pipeline {
     clearTimeout(this.#ageTimer);
     this.#ageTimer = undefined;
     this.#flushDrops();
-    const records = this.#open;
-    const openBytes = this.#openBytes;
+    const count = this.#batch.lines;
     const sealed = this.#sealer.seal({ final });
     const state = this.#sealer.state();
-    this.#open = [];
-    this.#openBytes = 0;
-    // One string per sealed batch from here on (see OutBatch.ndjson).
-    // (bytes as counted on the way in, so memory accounting returns to exactly zero)
-    const out = outBatch(this.#sealer.sid, records.length === 0 ? '' : records.join('\n') + '\n', sealed.seal, sealed.json, openBytes + sealed.json.length);
-    this.#memBytes += sealed.json.length;
+    // One buffer per sealed batch from here on: records then the seal line (see BatchBuffer).
+    const recordsEnd = this.#batch.byteLength;
+    this.#memBytes += this.#batch.push(sealed.json);
+    const bytes = this.#batch.take();
+    const out = outBatch(this.#sealer.sid, { bytes, recordsEnd }, sealed.seal, sealed.json, bytes.byteLength);
     this.#stats.batchesSealed++;
-    if (records.length === 0) this.#stats.heartbeats++;
+    if (count === 0) this.#stats.heartbeats++;
     const q: QueuedBatch = { out, ready: Promise.resolve() };
     if (this.#spool !== undefined) {
-      const c = this.#spool.commit(out.sid, out.batch, { text: out.ndjson! + out.sealJson + '\n', count: out.seal.count + 1 });
+      const c = this.#spool.commit(out.sid, out.batch, { bytes, count: count + 1 });
       q.no = c.no;
       this.#stats.batchesSpooled++;
       // Write-ahead, then the chain state (its MAC key is the next epoch's), then the batch may leave.
@@ -477,7 +470,7 @@ class LogSealPipeline implements Pipeline {
     d.tsMin = Math.min(d.tsMin, ts);
     d.tsMax = Math.max(d.tsMax, ts);
     if (dropChannel.hasSubscribers) dropChannel.publish({ policy, dropped: n });
-    if (this.#open.length === 0 && this.#ageTimer === undefined) this.#armAge();
+    if (this.#batch.lines === 0 && this.#ageTimer === undefined) this.#armAge();
   }
 
   /** Records drops of not-yet-chained records as one gap record before the next record or seal. */
@@ -492,20 +485,20 @@ class LogSealPipeline implements Pipeline {
     if (this.#sealer.isFinal) return;
     this.#stats.gapRecords++;
     this.#push(this.#sealer.appendGap(body));
-    if (this.#open.length === 1) this.#armAge();
+    if (this.#batch.lines === 1) this.#armAge();
   }
 
   #armAge(): void {
     clearTimeout(this.#ageTimer);
     this.#ageTimer = setTimeout(() => {
       this.#ageTimer = undefined;
-      if (this.#open.length > 0 || this.#drops !== null) this.#sealBatch(false);
+      if (this.#batch.lines > 0 || this.#drops !== null) this.#sealBatch(false);
     }, this.#o.batch.maxAgeMs);
     this.#ageTimer.unref();
   }
 
   #beat(): void {
-    if (this.#closing !== undefined || this.#open.length > 0) return;
+    if (this.#closing !== undefined || this.#batch.lines > 0) return;
     if (this.#o.clock() - this.#lastActivity < this.#o.heartbeatMs) return;
     this.#lastActivity = this.#o.clock();
     this.#sealBatch(false);

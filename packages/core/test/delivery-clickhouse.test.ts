@@ -30,6 +30,9 @@ import { startClickHouse, type ClickHouse } from './helpers/clickhouse.js';
 import { skipUnlessInstalled } from './helpers/nginx.js';
 import { buildStream, testKeys } from './helpers/sealed-stream.js';
 
+/** A request body as text (the native encoder sends a pipeline batch's bytes as they are). */
+const bodyText = (b: string | Uint8Array): string => (typeof b === 'string' ? b : Buffer.from(b).toString('utf8'));
+
 function toBatches(lines: string[], sealIdx: number[]): OutBatch[] {
   const out: OutBatch[] = [];
   let from = 0;
@@ -100,7 +103,7 @@ describe.skipIf(skipUnlessInstalled('clickhouse-server'))('HttpSender into Click
     const stream = buildStream(20, [20], false, testKeys());
     const [b] = toBatches(stream.lines, stream.sealIdx);
     const req = one(b!);
-    const rows = req.body.trimEnd().split('\n');
+    const rows = bodyText(req.body).trimEnd().split('\n');
     rows[5] = rows[5]!.replace(/"seq":\d+/, '"seq":"oops"');
     const before = await count();
     const r: SendResult = await sender(false).send({ ...req, body: `${rows.join('\n')}\n` });
@@ -130,7 +133,7 @@ describe.skipIf(skipUnlessInstalled('clickhouse-server'))('HttpSender into Click
       const stream = buildStream(30, [10], false, testKeys());
       const [good1, poison, good2] = toBatches(stream.lines, stream.sealIdx) as [OutBatch, OutBatch, OutBatch];
       const bad = one(poison);
-      const badRows = bad.body.trimEnd().split('\n');
+      const badRows = bodyText(bad.body).trimEnd().split('\n');
       badRows[3] = badRows[3]!.replace(/"ts":\d+/, '"ts":"yesterday"');
       const poisonReq = { ...bad, body: `${badRows.join('\n')}\n` };
 

@@ -18,6 +18,9 @@ import { decodeExport, sortExport } from '../src/delivery/export-readers.js';
 import { LogSealError } from '../src/errors.js';
 import { testKeys } from './helpers/sealed-stream.js';
 
+/** A request body as text (the native encoder sends a pipeline batch's bytes as they are). */
+const bodyText = (b: string | Uint8Array): string => (typeof b === 'string' ? b : Buffer.from(b).toString('utf8'));
+
 type Obj = Record<string, any>;
 const T0 = 1_700_000_000_123;
 
@@ -72,23 +75,23 @@ function exported(format: EncoderFormat, req: EncodedRequest): unknown[] {
   switch (format) {
     case 'logseal':
     case 'ndjson':
-      return lines(req.body);
+      return lines(bodyText(req.body));
     case 'json':
-      return JSON.parse(req.body) as unknown[];
+      return JSON.parse(bodyText(req.body)) as unknown[];
     case 'elasticsearch': { // search hits: the action's _index and _id, the source line as _source
-      const ls = lines(req.body).map((l) => JSON.parse(l) as Obj);
+      const ls = lines(bodyText(req.body)).map((l) => JSON.parse(l) as Obj);
       return ls.filter((_, i) => i % 2 === 1).map((_source, i) => ({ ...ls[2 * i]!.create, _source }));
     }
     case 'loki': // [ns, line] pairs, as query_range returns them
-      return (JSON.parse(req.body) as Obj).streams.flatMap((s: Obj) => s.values);
+      return (JSON.parse(bodyText(req.body)) as Obj).streams.flatMap((s: Obj) => s.values);
     case 'splunk': // the HEC event objects
-      return lines(req.body).map((l) => JSON.parse(l));
+      return lines(bodyText(req.body)).map((l) => JSON.parse(l));
     case 'datadog':
-      return JSON.parse(req.body) as unknown[];
+      return JSON.parse(bodyText(req.body)) as unknown[];
     case 'otlp':
-      return (JSON.parse(req.body) as Obj).resourceLogs.flatMap((r: Obj) => r.scopeLogs.flatMap((s: Obj) => s.logRecords));
+      return (JSON.parse(bodyText(req.body)) as Obj).resourceLogs.flatMap((r: Obj) => r.scopeLogs.flatMap((s: Obj) => s.logRecords));
     case 'clickhouse': // JSONEachRow rows
-      return lines(req.body).map((l) => JSON.parse(l));
+      return lines(bodyText(req.body)).map((l) => JSON.parse(l));
   }
 }
 
@@ -156,10 +159,10 @@ describe('createEncoder: formats and options', () => {
     const frozen = Object.freeze({ labels: Object.freeze({ ...labels }), sidLabel: true });
     expect(() => createEncoder('loki', frozen)).not.toThrow(); // any write to a frozen object throws in ESM
     const enc = createEncoder('loki', { labels });
-    const before = enc.encode(batches[0]!)[0]!.body;
+    const before = bodyText(enc.encode(batches[0]!)[0]!.body);
     labels.job = 'changed';
     labels.extra = 'x';
-    expect(enc.encode(batches[0]!)[0]!.body).toBe(before);
+    expect(bodyText(enc.encode(batches[0]!)[0]!.body)).toBe(before);
     const batchCopy = JSON.stringify(batches[0]);
     for (const f of ENCODER_FORMATS) createEncoder(f, OPTIONS[f] as never).encode(batches[0]!);
     expect(JSON.stringify(batches[0])).toBe(batchCopy);
@@ -184,14 +187,14 @@ describe('request shapes', () => {
   it('json: one array of the envelopes then the seal', () => {
     const [req] = createEncoder('json').encode(b1);
     expect(req).toMatchObject({ path: '', contentType: 'application/json' });
-    expect(JSON.parse(req!.body)).toEqual(expectedItems(b1));
+    expect(JSON.parse(bodyText(req!.body))).toEqual(expectedItems(b1));
   });
 
   it('elasticsearch: _bulk create actions with stable ids and @timestamp', () => {
     const [req] = createEncoder('elasticsearch', { index: 'logs-app', pipeline: 'my pipe' }).encode(b1);
     expect(req).toMatchObject({ path: '/_bulk?pipeline=my%20pipe', method: 'POST', contentType: 'application/x-ndjson' });
-    expect(req!.body.endsWith('\n')).toBe(true);
-    const ls = lines(req!.body).map((l) => JSON.parse(l));
+    expect(bodyText(req!.body).endsWith('\n')).toBe(true);
+    const ls = lines(bodyText(req!.body)).map((l) => JSON.parse(l));
     expect(ls).toHaveLength(2 * (b1.records.length + 1));
     const ids = b1.records.map((r) => `${b1.sid}:${r.seq}`).concat(`${b1.sid}:seal:${b1.batch}`);
     expect(ls.filter((_, i) => i % 2 === 0)).toEqual(ids.map((_id) => ({ create: { _index: 'logs-app', _id } })));
@@ -205,12 +208,12 @@ describe('request shapes', () => {
     const enc = createEncoder('loki', { labels: { job: 'api' }, sidLabel: true, tenant: 'team-a' });
     const [req] = enc.encode(b1);
     expect(req).toMatchObject({ path: '/loki/api/v1/push', contentType: 'application/json', headers: { 'X-Scope-OrgID': 'team-a' } });
-    const push = JSON.parse(req!.body) as Obj;
+    const push = JSON.parse(bodyText(req!.body)) as Obj;
     expect(push.streams).toHaveLength(1);
     expect(push.streams[0].stream).toEqual({ job: 'api', logseal_sid: b1.sid });
     const ts = [...b1.records.map((r) => r.ts), b1.seal.sealedAt];
     expect(push.streams[0].values).toEqual(ts.map((t, i) => [(BigInt(t) * 1_000_000n).toString(), [...b1.recordJson, b1.sealJson][i]]));
-    const plain = JSON.parse(createEncoder('loki').encode(b0)[0]!.body) as Obj;
+    const plain = JSON.parse(bodyText(createEncoder('loki').encode(b0)[0]!.body)) as Obj;
     expect(plain.streams[0].stream).toEqual({ job: 'logseal' });
     expect(createEncoder('loki').encode(b0)[0]!.headers).toBeUndefined();
   });
@@ -219,7 +222,7 @@ describe('request shapes', () => {
     const channel = '0b6a8c2e-3f6d-4b8a-9c1e-2d7f5a4b3c21';
     const [req] = createEncoder('splunk', { host: 'web-1', source: 'app', sourcetype: '_json', index: 'audit', channel }).encode(b0);
     expect(req).toMatchObject({ path: '/services/collector/event', contentType: 'application/json', headers: { 'X-Splunk-Request-Channel': channel } });
-    const raw = lines(req!.body);
+    const raw = lines(bodyText(req!.body));
     expect(raw[0]).toMatch(new RegExp(`^\\{"time":${Math.floor(b0.records[0]!.ts / 1000)}\\.${String(b0.records[0]!.ts % 1000).padStart(3, '0')},`));
     const events = raw.map((l) => JSON.parse(l));
     expect(events.map((e) => e.time * 1000)).toEqual([...b0.records.map((r) => r.ts), b0.seal.sealedAt]);
@@ -230,14 +233,14 @@ describe('request shapes', () => {
   it('datadog: a JSON array of entries whose message is the canonical line', () => {
     const [req] = createEncoder('datadog', { service: 'api', hostname: 'web-1', ddtags: 'env:test' }).encode(b0);
     expect(req).toMatchObject({ path: '/api/v2/logs', contentType: 'application/json' });
-    const entries = JSON.parse(req!.body) as Obj[];
+    const entries = JSON.parse(bodyText(req!.body)) as Obj[];
     expect(entries).toEqual([...b0.recordJson, b0.sealJson].map((message) => ({ ddsource: 'logseal', ddtags: 'env:test', hostname: 'web-1', service: 'api', message })));
   });
 
   it('otlp: resourceLogs / scopeLogs / logRecords with severities and logseal attributes', () => {
     const [req] = createEncoder('otlp', { serviceName: 'api', resource: { 'deployment.environment': 'test' } }).encode(b1);
     expect(req).toMatchObject({ path: '/v1/logs', contentType: 'application/json' });
-    const msg = JSON.parse(req!.body) as Obj;
+    const msg = JSON.parse(bodyText(req!.body)) as Obj;
     expect(msg.resourceLogs).toHaveLength(1);
     expect(msg.resourceLogs[0].resource.attributes).toEqual([
       { key: 'service.name', value: { stringValue: 'api' } },
@@ -271,15 +274,15 @@ describe('request shapes', () => {
 
   it('otlp: pino numeric levels and winston names map to OTel severity numbers', () => {
     const { batches: bs } = build([LEVELS.length]);
-    const recs = (JSON.parse(createEncoder('otlp').encode(bs[0]!)[0]!.body) as Obj).resourceLogs[0].scopeLogs[0].logRecords as Obj[];
+    const recs = (JSON.parse(bodyText(createEncoder('otlp').encode(bs[0]!)[0]!.body)) as Obj).resourceLogs[0].scopeLogs[0].logRecords as Obj[];
     expect(recs.slice(0, LEVELS.length).map((lr) => [lr.severityNumber, lr.severityText])).toEqual([
       [1, 'TRACE'], [5, 'DEBUG'], [9, 'INFO'], [13, 'WARN'], [17, 'ERROR'], [21, 'FATAL'],
       [9, 'info'], [13, 'warn'], [17, 'error'], [5, 'debug'],
     ]);
     const { batches: nolevel } = build([1], () => ({ msg: 'no level' }));
-    const lr = (JSON.parse(createEncoder('otlp').encode(nolevel[0]!)[0]!.body) as Obj).resourceLogs[0].scopeLogs[0].logRecords[0];
+    const lr = (JSON.parse(bodyText(createEncoder('otlp').encode(nolevel[0]!)[0]!.body)) as Obj).resourceLogs[0].scopeLogs[0].logRecords[0];
     expect(lr.severityNumber).toBeUndefined();
-    expect((JSON.parse(createEncoder('otlp').encode(nolevel[0]!)[0]!.body) as Obj).resourceLogs[0].resource.attributes).toEqual([
+    expect((JSON.parse(bodyText(createEncoder('otlp').encode(nolevel[0]!)[0]!.body)) as Obj).resourceLogs[0].resource.attributes).toEqual([
       { key: 'service.name', value: { stringValue: 'unknown_service' } },
     ]);
   });
@@ -287,14 +290,14 @@ describe('request shapes', () => {
   it('clickhouse: INSERT ... FORMAT JSONEachRow rows; seal rows carry lastSeq and the seal hash', () => {
     const [req] = createEncoder('clickhouse', { table: 'audit.logs' }).encode(b1);
     expect(req).toMatchObject({ path: '/?query=INSERT%20INTO%20audit.logs%20FORMAT%20JSONEachRow', method: 'POST' });
-    const rows = lines(req!.body).map((l) => JSON.parse(l));
+    const rows = lines(bodyText(req!.body)).map((l) => JSON.parse(l));
     expect(rows.slice(0, -1)).toEqual(b1.records.map((r, i) => ({
       sid: b1.sid, seq: r.seq, batch: b1.batch, kind: r.kind === 'gap' ? 'gap' : 'record', ts: r.ts, h: r.h, line: b1.recordJson[i],
     })));
     const sealRow = rows.at(-1);
     expect(sealRow).toEqual({ sid: b1.sid, seq: b1.seal.lastSeq, batch: b1.batch, kind: 'seal', ts: b1.seal.sealedAt, h: sealHash(sealPayload(b1.seal)), line: b1.sealJson });
     expect(sealRow.h).toBe(batches[2]!.seal.prevSeal); // the next seal links to it
-    const hb = lines(createEncoder('clickhouse').encode(batches[2]!)[0]!.body).map((l) => JSON.parse(l));
+    const hb = lines(bodyText(createEncoder('clickhouse').encode(batches[2]!)[0]!.body)).map((l) => JSON.parse(l));
     expect(hb).toHaveLength(1);
     expect(hb[0]).toMatchObject({ kind: 'seal', seq: batches[2]!.seal.lastSeq, batch: 2 });
     expect(createEncoder('clickhouse').encode(b0)[0]!.path).toBe('/?query=INSERT%20INTO%20logseal%20FORMAT%20JSONEachRow');
@@ -316,7 +319,7 @@ describe('request shapes', () => {
 });
 
 describe('datadog limits', () => {
-  const bodyBytes = (r: EncodedRequest): number => Buffer.byteLength(r.body, 'utf8');
+  const bodyBytes = (r: EncodedRequest): number => Buffer.byteLength(bodyText(r.body), 'utf8');
 
   it('splits at 1,000 entries per request, in order', () => {
     const { batches } = build([2500], (i) => ({ level: 30, msg: `m${i}` }));
@@ -324,7 +327,7 @@ describe('datadog limits', () => {
     const reqs = createEncoder('datadog').encode(b);
     expect(reqs.map((r) => r.items.length)).toEqual([1000, 1000, 501]);
     expect(reqs.flatMap((r) => r.items)).toEqual(refsOf(b));
-    expect(reqs.flatMap((r) => (JSON.parse(r.body) as Obj[]).map((e) => e.message))).toEqual([...b.recordJson, b.sealJson]);
+    expect(reqs.flatMap((r) => (JSON.parse(bodyText(r.body)) as Obj[]).map((e) => e.message))).toEqual([...b.recordJson, b.sealJson]);
     expect(createEncoder('datadog', { maxEntries: 10 }).encode(b)).toHaveLength(251);
   });
 
@@ -334,7 +337,7 @@ describe('datadog limits', () => {
     const reqs = createEncoder('datadog').encode(b);
     expect(reqs.length).toBeGreaterThan(1);
     expect(reqs.flatMap((r) => r.items)).toEqual(refsOf(b));
-    const entrySize = (r: EncodedRequest, i: number): number => Buffer.byteLength(JSON.stringify((JSON.parse(r.body) as Obj[])[i]), 'utf8');
+    const entrySize = (r: EncodedRequest, i: number): number => Buffer.byteLength(JSON.stringify((JSON.parse(bodyText(r.body)) as Obj[])[i]), 'utf8');
     reqs.forEach((r, k) => {
       expect(bodyBytes(r)).toBeLessThanOrEqual(5_000_000);
       const next = reqs[k + 1];
@@ -373,7 +376,7 @@ describe('partial re-encode (only)', () => {
 
   it('elasticsearch resends keep the same _id for each item', () => {
     const enc = createEncoder('elasticsearch', { index: 'logs-app' });
-    const actions = (r: EncodedRequest): string[] => lines(r.body).filter((_, i) => i % 2 === 0);
+    const actions = (r: EncodedRequest): string[] => lines(bodyText(r.body)).filter((_, i) => i % 2 === 0);
     const full = actions(enc.encode(b)[0]!);
     expect(actions(enc.encode(b, only)[0]!)).toEqual([full[1], full[4], full[b.records.length]]);
   });
@@ -415,7 +418,7 @@ describe('readItems: per-item outcomes', () => {
     // resending the retryable ones: same items, same ids
     const retry = es.encode(b, out.failed.filter((f) => f.retryable).map((f) => req.items[f.index]!))[0]!;
     expect(retry.items).toEqual([req.items[2], req.items[4]]);
-    const ids = (r: EncodedRequest) => lines(r.body).filter((_, i) => i % 2 === 0).map((l) => JSON.parse(l).create._id);
+    const ids = (r: EncodedRequest) => lines(bodyText(r.body)).filter((_, i) => i % 2 === 0).map((l) => JSON.parse(l).create._id);
     expect(ids(retry)).toEqual([ids(req)[2], ids(req)[4]]);
   });
 

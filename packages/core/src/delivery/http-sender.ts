@@ -381,7 +381,7 @@ export class HttpSender {
   /** Sends one request and classifies the outcome. Rejects only for caller bugs, never for network or HTTP trouble. */
   async send(req: EncodedRequest): Promise<SendResult> {
     if (this.#closed) return { kind: 'retryable', cause: 'closed', reason: 'sender closed', bytesSent: 0 };
-    let body: string | Buffer = req.body;
+    let body: string | Uint8Array = req.body;
     const headers: Record<string, string> = { ...this.#headers, ...(req.headers ?? {}), 'content-type': req.contentType };
     if (this.#gzip) {
       try {
@@ -391,7 +391,7 @@ export class HttpSender {
       }
       headers['content-encoding'] = 'gzip';
     }
-    const bytesSent = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    const bytesSent = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
     const path = this.#path(req.path);
     if (path === undefined) return { kind: 'fatal', cause: 'request', reason: `invalid request path ${JSON.stringify(req.path)}`, bytesSent: 0 };
 

@@ -217,25 +217,27 @@ export class Spool {
    * and deleted once the block is durable. Returns the block number (for ack) and a promise
    * that resolves when the block is on disk.
    */
-  commit(sid: string, batch: number, lines: readonly string[] | { text: string; count: number }): { no: number; durable: Promise<void> } {
+  commit(sid: string, batch: number, lines: readonly string[] | { text: string; count: number } | { bytes: Uint8Array; count: number }): { no: number; durable: Promise<void> } {
     this.#ensureOpen();
     this.flushOpen();
     const no = this.#nextNo++;
     const oldOpen = this.#openPath;
     this.#rotateOpen(this.#nextNo);
-    // `lines` may come as one LF-terminated text (the pipeline's form) or as an array.
+    // `lines` may come as the batch's LF-terminated bytes (the pipeline's form), as one text, or as an array.
     const n = Array.isArray(lines) ? lines.length : (lines as { count: number }).count;
-    const body = Array.isArray(lines) ? lines.join('\n') + '\n' : (lines as { text: string }).text;
-    const header = JSON.stringify({ spool: 1, no, sid, batch, n });
-    const text = header + '\n' + body;
-    const bytes = Buffer.byteLength(text);
+    const header = JSON.stringify({ spool: 1, no, sid, batch, n }) + '\n';
+    let text: string | Buffer;
+    if (Array.isArray(lines)) text = header + lines.join('\n') + '\n';
+    else if ('bytes' in lines) text = Buffer.concat([Buffer.from(header), lines.bytes]);
+    else text = header + (lines as { text: string }).text;
+    const bytes = typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength;
     this.#unacked.push({ no, bytes });
     this.#unackedBytes += bytes;
     const run = async (): Promise<void> => {
       try {
         const seg = await this.#segmentFor(no, bytes);
         const last = this.#segments[this.#segments.length - 1]!;
-        await seg.write(text);
+        await (typeof text === 'string' ? seg.write(text) : seg.write(text));
         await seg.datasync();
         if (this.#unacked.some((u) => u.no === no)) this.#where.set(no, { path: last.path, offset: last.bytes, bytes });
         last.lastNo = no;

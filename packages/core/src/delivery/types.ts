@@ -24,6 +24,11 @@ export interface OutBatch {
    * instead of a thousand, and the native encoder sends it as it is.
    */
   readonly ndjson?: string;
+  /**
+   * The records' lines then the seal's line, LF-terminated, as UTF-8 bytes, when the batch
+   * was built as bytes (the pipeline's BatchBuffer): the native body, sent as it is.
+   */
+  readonly wire?: Uint8Array;
   seal: Seal;
   sealJson: string;
   /** Approximate in-memory / on-the-wire size: sum of the JSON lengths. */
@@ -36,7 +41,7 @@ export interface EncodedRequest {
   path: string;
   method: 'POST' | 'PUT';
   contentType: string;
-  body: string;
+  body: string | Uint8Array;
   /** Extra headers the format needs (e.g. Splunk's 'Authorization: Splunk <token>' is auth, not here). */
   headers?: Readonly<Record<string, string>>;
   /** Items in this request, in order: record seqs, and 'seal' for the seal document. */
@@ -63,32 +68,49 @@ export interface Encoder {
   readItems?(req: EncodedRequest, status: number, body: string): ItemOutcome;
 }
 
+/** A batch as bytes: records then seal, each line LF-terminated; the records end at `recordsEnd`. */
+export interface BatchBytes {
+  readonly bytes: Uint8Array;
+  readonly recordsEnd: number;
+}
+
 /**
- * An OutBatch over canonical lines, given as an array or as one LF-terminated text; the
- * other form and `records` are derived on first use and cached.
+ * An OutBatch over canonical lines, given as an array, as one LF-terminated text, or as the
+ * bytes of the whole batch (records then seal); the other forms and `records` are derived on
+ * first use and cached.
  */
-export function outBatch(sid: string, lines: readonly string[] | string, seal: Seal, sealJson: string, bytes?: number): OutBatch {
+export function outBatch(sid: string, lines: readonly string[] | string | BatchBytes, seal: Seal, sealJson: string, bytes?: number): OutBatch {
+  const wire = typeof lines === 'object' && !Array.isArray(lines) ? (lines as BatchBytes) : undefined;
   let text = typeof lines === 'string' ? lines : undefined;
-  let arr = typeof lines === 'string' ? undefined : lines;
+  let arr = Array.isArray(lines) ? (lines as readonly string[]) : undefined;
   let parsed: RecordEnvelope[] | undefined;
   let size = bytes;
   if (size === undefined) {
     size = sealJson.length;
-    if (text !== undefined) size += text.length;
+    if (wire !== undefined) size = wire.bytes.byteLength;
+    else if (text !== undefined) size += text.length;
     else for (const l of arr!) size += l.length + 1;
   }
+  const recordsText = (): string => {
+    if (text !== undefined) return text;
+    if (wire !== undefined) return (text = Buffer.from(wire.bytes.buffer, wire.bytes.byteOffset, wire.recordsEnd).toString('utf8'));
+    return (text = arr!.length === 0 ? '' : arr!.join('\n') + '\n');
+  };
   return {
     sid,
     batch: seal.batch,
     get recordJson(): readonly string[] {
-      return (arr ??= text === '' ? [] : text!.slice(0, -1).split('\n'));
+      if (arr !== undefined) return arr;
+      const t = recordsText();
+      return (arr = t === '' ? [] : t.slice(0, -1).split('\n'));
     },
     get ndjson(): string {
-      return (text ??= arr!.length === 0 ? '' : arr!.join('\n') + '\n');
+      return recordsText();
     },
     get records(): readonly RecordEnvelope[] {
       return (parsed ??= this.recordJson.map((l) => JSON.parse(l) as RecordEnvelope));
     },
+    ...(wire !== undefined ? { wire: wire.bytes } : {}),
     seal,
     sealJson,
     bytes: size,

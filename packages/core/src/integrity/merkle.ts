@@ -19,7 +19,7 @@
  * division and `% 2` instead of 32-bit bitwise operators.
  */
 import { LogSealError } from '../errors.js';
-import { sha256 } from './hash.js';
+import { digestInto, sha256 } from './hash.js';
 
 const HASH_LEN = 32;
 
@@ -30,6 +30,7 @@ function badArgument(name: string, expected: string): never {
 /**
  * Hashes interior nodes through one reusable 65-byte buffer (0x01 || left || right), so a
  * tree of n leaves allocates only the n - 1 digests. One hasher per call: nothing global.
+ * rangeRoot() folds whole levels in place instead; this serves the single nodes of proofs.
  */
 function makeNodeHasher(): (left: Uint8Array, right: Uint8Array) => Uint8Array {
   const buf = new Uint8Array(1 + 2 * HASH_LEN);
@@ -74,34 +75,38 @@ export function emptyRoot(): Uint8Array {
  * induction the root is HASH(0x01 || MTH(D[0:k]) || MTH(D[k:n])). test/merkle-reference.test.ts checks
  * this against a recursive reference for every n up to 300 and against the published roots.
  */
-function rangeRoot(leaves: readonly Uint8Array[], lo: number, hi: number, node: NodeHasher): Uint8Array {
+function rangeRoot(leaves: readonly Uint8Array[], lo: number, hi: number): Uint8Array {
   const n = hi - lo;
   if (n === 0) return emptyRoot();
   if (n === 1) return new Uint8Array(leaves[lo] as Uint8Array); // a copy (Buffer#slice would share)
-  // The first level reads the caller's leaves; later levels are folded in place into `level`
-  // (slot m = i / 2 <= i is written only after slots i and i + 1 were read).
-  const level: Uint8Array[] = new Array<Uint8Array>((n + 1) >> 1);
-  let width = 0;
-  for (let i = lo; i + 1 < hi; i += 2) level[width++] = node(leaves[i] as Uint8Array, leaves[i + 1] as Uint8Array);
-  if (n % 2 === 1) level[width++] = leaves[hi - 1] as Uint8Array; // carried up, never the root (n >= 2)
+  // One flat buffer holds a level, node i at bytes [32i, 32i + 32): a pair of neighbours is
+  // 64 contiguous bytes, copied behind the 0x01 prefix and hashed into slot i / 2 (<= i, so
+  // written only after slots i and i + 1 were read). No array per node (bench/merkle.mjs).
+  const level = Buffer.allocUnsafe(n * HASH_LEN);
+  for (let i = 0; i < n; i++) level.set(leaves[lo + i] as Uint8Array, i * HASH_LEN);
+  const pair = Buffer.allocUnsafe(1 + 2 * HASH_LEN);
+  pair[0] = 0x01;
+  let width = n;
   while (width > 1) {
     let m = 0;
-    for (let i = 0; i + 1 < width; i += 2) level[m++] = node(level[i] as Uint8Array, level[i + 1] as Uint8Array);
-    if (width % 2 === 1) level[m++] = level[width - 1] as Uint8Array;
+    for (let i = 0; i + 1 < width; i += 2) {
+      level.copy(pair, 1, i * HASH_LEN, (i + 2) * HASH_LEN);
+      digestInto(pair, level, m++ * HASH_LEN);
+    }
+    if (width % 2 === 1) level.copy(level, m++ * HASH_LEN, (width - 1) * HASH_LEN, width * HASH_LEN); // carried up unchanged
     width = m;
   }
-  return level[0] as Uint8Array;
+  return new Uint8Array(level.subarray(0, HASH_LEN)); // a copy that owns its memory
 }
 
 /** MTH(D[n]) of RFC 6962 section 2.1 over 32-byte leaf hashes. */
 export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
   checkLeaves(leaves);
-  return rangeRoot(leaves, 0, leaves.length, makeNodeHasher());
+  return rangeRoot(leaves, 0, leaves.length);
 }
 
 /** PATH(m, D[0:n]) of RFC 6962 section 2.1.1, leaf-to-root; `leaves` already checked. */
 function path(leaves: readonly Uint8Array[], index: number, n: number): Uint8Array[] {
-  const node = makeNodeHasher();
   const rootFirst: Uint8Array[] = [];
   let lo = 0;
   let hi = n;
@@ -109,10 +114,10 @@ function path(leaves: readonly Uint8Array[], index: number, n: number): Uint8Arr
   while (hi - lo > 1) {
     const k = splitPoint(hi - lo);
     if (index - lo < k) {
-      rootFirst.push(rangeRoot(leaves, lo + k, hi, node));
+      rootFirst.push(rangeRoot(leaves, lo + k, hi));
       hi = lo + k;
     } else {
-      rootFirst.push(rangeRoot(leaves, lo, lo + k, node));
+      rootFirst.push(rangeRoot(leaves, lo, lo + k));
       lo += k;
     }
   }
@@ -121,7 +126,6 @@ function path(leaves: readonly Uint8Array[], index: number, n: number): Uint8Arr
 
 /** PROOF(m, D[0:n]) = SUBPROOF(m, D[0:n], true) of RFC 6962 section 2.1.2; `leaves` already checked. */
 function subproof(leaves: readonly Uint8Array[], size1: number, n: number): Uint8Array[] {
-  const node = makeNodeHasher();
   const rootFirst: Uint8Array[] = [];
   let lo = 0;
   let hi = n;
@@ -130,10 +134,10 @@ function subproof(leaves: readonly Uint8Array[], size1: number, n: number): Uint
   while (m !== hi - lo) {
     const k = splitPoint(hi - lo);
     if (m <= k) {
-      rootFirst.push(rangeRoot(leaves, lo + k, hi, node));
+      rootFirst.push(rangeRoot(leaves, lo + k, hi));
       hi = lo + k;
     } else {
-      rootFirst.push(rangeRoot(leaves, lo, lo + k, node));
+      rootFirst.push(rangeRoot(leaves, lo, lo + k));
       lo += k;
       m -= k;
       whole = false;
@@ -141,7 +145,7 @@ function subproof(leaves: readonly Uint8Array[], size1: number, n: number): Uint
   }
   const proof = rootFirst.reverse();
   // SUBPROOF(m, D[m], false) = [MTH(D[m])]; with b = true the verifier already has it (root1).
-  if (!whole) proof.unshift(rangeRoot(leaves, lo, hi, node));
+  if (!whole) proof.unshift(rangeRoot(leaves, lo, hi));
   return proof;
 }
 
@@ -380,7 +384,7 @@ export class MerkleLog {
   /** The root at `size` (default: the current size). A fresh array. */
   root(size: number = this.size): Uint8Array {
     checkIndex('size', size, 0, this.size);
-    if (size !== this.size) return rangeRoot(this.#leaves, 0, size, this.#node);
+    if (size !== this.size) return rangeRoot(this.#leaves, 0, size);
     if (size === 0) return emptyRoot();
     // The RFC tree is the left-to-right fold of the peaks from the right:
     // MTH(D[n]) = HASH(0x01 || peak0 || HASH(0x01 || peak1 || ...)), because each peak is the

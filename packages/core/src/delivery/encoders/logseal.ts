@@ -19,8 +19,9 @@ export function ndjsonRequest(batch: OutBatch, only: readonly ItemRef[] | undefi
     const refs: ItemRef[] = new Array(batch.seal.count + 1);
     for (let i = 0; i < batch.seal.count; i++) refs[i] = { kind: 'record', seq: batch.seal.firstSeq + i };
     refs[batch.seal.count] = { kind: 'seal', batch: batch.seal.batch };
-    const records = batch.ndjson ?? (batch.recordJson.length > 0 ? batch.recordJson.join('\n') + '\n' : '');
-    const body = records + batch.sealJson + '\n';
+    let body: string | Uint8Array;
+    if (batch.wire !== undefined) body = batch.wire; // the bytes as built: nothing to join or encode
+    else body = (batch.ndjson ?? (batch.recordJson.length > 0 ? batch.recordJson.join('\n') + '\n' : '')) + batch.sealJson + '\n';
     return [{ path: '', method: 'POST', contentType: NDJSON_TYPE, body, items: refs }];
   }
   const items = selectItems(batch, only);
