@@ -240,7 +240,9 @@ class LogSealPipeline implements Pipeline {
       st.redactions += redactions;
     }
     this.#flushDrops();
-    this.#push(this.#sealer.appendCanonical(bodyJson, undefined, ts));
+    const before = this.#batch.byteLength;
+    this.#sealer.appendInto(bodyJson, ts, this.#batch);
+    this.#pushed(this.#batch.byteLength - before, null);
     if (this.#batch.lines >= this.#o.batch.maxRecords || this.#batch.byteLength >= this.#o.batch.maxBytes) this.#sealBatch(false);
     else if (this.#batch.lines === 1) this.#armAge();
     return !(this.#overCap() && this.#overflowPolicy() === 'block');
@@ -332,9 +334,14 @@ class LogSealPipeline implements Pipeline {
   }
 
   #push(rec: ChainedRecord): void {
-    this.#memBytes += this.#batch.push(rec.json);
+    this.#pushed(this.#batch.push(rec.json), rec.json);
+  }
+
+  /** Bookkeeping of a line just written into the open batch (`json`: its text, when at hand). */
+  #pushed(bytes: number, json: string | null): void {
+    this.#memBytes += bytes;
     if (this.#memBytes > this.#stats.peakMemoryBytes) this.#stats.peakMemoryBytes = this.#memBytes;
-    this.#spool?.appendOpen(rec.json);
+    this.#spool?.appendOpen(json ?? this.#batch.lastLine());
   }
 
   #sealBatch(final: boolean): void {

@@ -9,6 +9,8 @@ import { outBatch } from '../src/delivery/types.js';
 import { createEncoder } from '../src/delivery/encoders/index.js';
 import { StreamSealer } from '../src/integrity/stream-sealer.js';
 import { generateKeys } from '../src/integrity/keys.js';
+import { RecordChain } from '../src/integrity/record-chain.js';
+import { canonicalize } from '../src/integrity/canonical-json.js';
 
 describe('BatchBuffer', () => {
   it('writes each line once with its LF, grows past its first capacity, and counts bytes and lines', () => {
@@ -33,6 +35,26 @@ describe('BatchBuffer', () => {
     const second = b.take();
     expect(second.toString()).toBe('next\n');
     expect(first.toString().split('\n')[39]).toBe('line 39'); // the first batch is untouched by the second
+  });
+});
+
+describe('BatchBuffer.pushLeaf (RecordChain.appendInto)', () => {
+  it('writes the same line and the same hash as appendCanonical(), across growth and multi-byte text', () => {
+    const strings = new RecordChain('s-1');
+    const bytes = new RecordChain('s-1');
+    const b = new BatchBuffer(8); // grows many times
+    const expected: string[] = [];
+    const bodies = [{ a: 1 }, { msg: 'Zoë 李雷 😀 "q" \n' }, 'text', [1, 2], { big: 'x'.repeat(3000) }, null];
+    for (let i = 0; i < 60; i++) {
+      const json = canonicalize(bodies[i % bodies.length]);
+      const rec = strings.appendCanonical(json, undefined, 1000 + i);
+      const h = bytes.appendInto(json, 1000 + i, b);
+      expect(h).toBe(rec.h);
+      expect(b.lastLine()).toBe(rec.json);
+      expected.push(rec.json);
+    }
+    expect(bytes.head).toBe(strings.head);
+    expect(b.take().toString('utf8')).toBe(expected.join('\n') + '\n');
   });
 });
 

@@ -10,14 +10,25 @@
  * buffer about 0.3 us (bench/pipeline.mjs shows the whole pipeline's figure).
  */
 
+import { hash } from 'node:crypto';
+
 const LF = 0x0a;
+/** RFC 6962's leaf prefix, written just before a line while its leaf hash is taken. */
+const LEAF_PREFIX = 0x00;
 /** First capacity; the buffer doubles as needed and keeps its size for the next batch. */
 const INITIAL_BYTES = 64 * 1024;
 
+/**
+ * Byte 0 of the buffer is a spare byte before the first line, so that every line (the first
+ * too) has a byte in front of it to hold the leaf prefix while pushLeaf() hashes it.
+ */
+const START = 1;
+
 export class BatchBuffer {
   #buf: Buffer;
-  #len = 0;
+  #len = START;
   #lines = 0;
+  #lastStart = START;
 
   constructor(initialBytes = INITIAL_BYTES) {
     this.#buf = Buffer.allocUnsafe(initialBytes);
@@ -25,7 +36,7 @@ export class BatchBuffer {
 
   /** Bytes written so far (every line with its LF). */
   get byteLength(): number {
-    return this.#len;
+    return this.#len - START;
   }
 
   /** Lines written so far. */
@@ -36,13 +47,51 @@ export class BatchBuffer {
   /** Appends `line` and an LF; returns the bytes written. */
   push(line: string): number {
     // A UTF-16 code unit takes at most 3 bytes of UTF-8 (a surrogate pair: 4 bytes for 2 units).
-    const worst = line.length * 3 + 1;
-    if (this.#len + worst > this.#buf.length) this.#grow(this.#len + worst);
-    const n = this.#buf.write(line, this.#len, 'utf8');
-    this.#buf[this.#len + n] = LF;
-    this.#len += n + 1;
+    this.#reserve(line.length * 3 + 1);
+    const start = this.#len;
+    const n = this.#buf.write(line, start, 'utf8');
+    this.#buf[start + n] = LF;
+    this.#len = start + n + 1;
     this.#lines++;
+    this.#lastStart = start;
     return n + 1;
+  }
+
+  /**
+   * Appends the line head + body + mid(h) + tail, where h is the RFC 6962 leaf hash (hex) of
+   * head + body + tail, i.e. SHA-256(0x00 || those bytes): a chained record, whose hash covers
+   * its envelope without `h` and whose line carries `h` between the body and the rest
+   * (record-chain.ts). `head`, `tail` and mid(h) must be ASCII. The line is encoded once, in
+   * place, and hashed from the bytes: no concatenated string is built, flattened or encoded
+   * twice. Returns h; byteLength grows by the line's bytes.
+   */
+  pushLeaf(head: string, body: string, tail: string, mid: (h: string) => string): string {
+    const midBytes = mid('0'.repeat(64)).length;
+    this.#reserve(head.length + body.length * 3 + tail.length + midBytes + 1);
+    const buf = this.#buf;
+    const start = this.#len;
+    let o = start + buf.write(head, start, 'latin1');
+    o += buf.write(body, o, 'utf8');
+    const bodyEnd = o;
+    o += buf.write(tail, o, 'latin1');
+    const before = buf[start - 1]!;
+    buf[start - 1] = LEAF_PREFIX;
+    const h = hash('sha256', buf.subarray(start - 1, o), 'hex');
+    buf[start - 1] = before;
+    // Make room for mid(h) between the body and the tail, then write it there.
+    buf.copyWithin(bodyEnd + midBytes, bodyEnd, o);
+    buf.write(mid(h), bodyEnd, 'latin1');
+    o += midBytes;
+    buf[o] = LF;
+    this.#len = o + 1;
+    this.#lines++;
+    this.#lastStart = start;
+    return h;
+  }
+
+  /** The last line written, as text (without its LF): for a spool that keeps the open batch's lines. */
+  lastLine(): string {
+    return this.#buf.toString('utf8', this.#lastStart, this.#len - 1);
   }
 
   /**
@@ -53,13 +102,18 @@ export class BatchBuffer {
   take(): Buffer {
     const buf = this.#buf;
     const len = this.#len;
-    this.#len = 0;
+    this.#len = START;
     this.#lines = 0;
+    this.#lastStart = START;
     if (len * 4 >= buf.length * 3) {
       this.#buf = Buffer.allocUnsafe(buf.length);
-      return buf.subarray(0, len);
+      return buf.subarray(START, len);
     }
-    return Buffer.from(buf.subarray(0, len));
+    return Buffer.from(buf.subarray(START, len));
+  }
+
+  #reserve(bytes: number): void {
+    if (this.#len + bytes > this.#buf.length) this.#grow(this.#len + bytes);
   }
 
   #grow(need: number): void {

@@ -60,8 +60,16 @@ function build(sid: string, seq: number, ts: number, prev: string, bodyJson: str
   const kindPart = kind === undefined ? '' : `,"kind":"${kind}"`;
   const rest = kindPart + tail(prev, seq, sid, ts);
   const h = leafHashHex('{"body":' + bodyJson + rest);
-  return new Chained(h, ts, '{"body":' + bodyJson + ',"h":"' + h + '"' + rest, body);
+  return new Chained(h, ts, '{"body":' + bodyJson + hField(h) + rest, body);
 }
+
+/** Where appendInto() writes: see BatchBuffer.pushLeaf (delivery/batch-buffer.ts). */
+export interface LeafLineWriter {
+  pushLeaf(head: string, body: string, tail: string, mid: (h: string) => string): string;
+}
+
+/** The `h` member, which sits between the body and the rest in RFC 8785 order. */
+const hField = (h: string): string => ',"h":"' + h + '"';
 
 function checkTs(ts: number): void {
   if (!Number.isSafeInteger(ts) || ts < 0) {
@@ -107,6 +115,19 @@ export class RecordChain {
   appendCanonical(bodyJson: string, body: unknown, ts: number): ChainedRecord {
     checkTs(ts);
     return this.#push(bodyJson, body, ts);
+  }
+
+  /**
+   * Chains a canonical body and writes the record's line straight into `out` (the pipeline's
+   * batch bytes): same record, same hash as appendCanonical(), but the line is encoded once
+   * and hashed from its bytes, and no string or object is built for it. Returns h.
+   */
+  appendInto(bodyJson: string, ts: number, out: LeafLineWriter): string {
+    checkTs(ts);
+    const h = out.pushLeaf('{"body":', bodyJson, tail(this.#head, this.#nextSeq, this.sid, ts), hField);
+    this.#nextSeq += 1;
+    this.#head = h;
+    return h;
   }
 
   /** A signed record of a producer-side loss (issue 4: the verifier reports it as a drop, not as tampering). */

@@ -15,7 +15,7 @@ import { EvolvingKey } from './forward-mac.js';
 import { leafBytes, toHex } from './hash.js';
 import { type KeyInput, kidForMacKey, kidForPublicKey, loadMacKey, loadSigningKey } from './keys.js';
 import { merkleRoot } from './merkle.js';
-import { type ChainedRecord, RecordChain } from './record-chain.js';
+import { type ChainedRecord, type LeafLineWriter, RecordChain } from './record-chain.js';
 import { macInput, sealHash, sealPayload, signPayload } from './seal.js';
 import type { GapBody, RecordEnvelope, Seal, SealMeta } from './types.js';
 
@@ -155,6 +155,14 @@ export class StreamSealer {
   appendCanonical(bodyJson: string, body: unknown, ts: number = this.#clock()): ChainedRecord {
     this.#open();
     return this.#record(this.#chain.appendCanonical(bodyJson, body, ts));
+  }
+
+  /** appendCanonical(), writing the record's line into `out` instead of returning it (RecordChain.appendInto). Returns h. */
+  appendInto(bodyJson: string, ts: number, out: LeafLineWriter): string {
+    this.#open();
+    const h = this.#chain.appendInto(bodyJson, ts, out);
+    this.#track(h, ts);
+    return h;
   }
 
   /** Records a producer-side loss in the chain (signed like any record). */
