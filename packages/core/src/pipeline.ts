@@ -18,7 +18,9 @@ import { canonicalize } from './integrity/canonical-json.js';
 import { StreamSealer } from './integrity/stream-sealer.js';
 import type { GapBody } from './integrity/types.js';
 import { createRedactor, type Redactor } from './redact/redactor.js';
-import { recordTime, redactForChain } from './record-prep.js';
+import { recordTime, redactForChain, type PreparedRecord } from './record-prep.js';
+import { resolvePolicy } from './redact/policy.js';
+import { ALL_RULES } from './redact/catalogue.js';
 import { DeadLetterFile } from './delivery/dead-letter.js';
 import { emitConfigWarnings } from './delivery/config-warnings.js';
 import { Deliverer, type DeliveryStats, type QueuedBatch } from './delivery/deliverer.js';
@@ -67,6 +69,12 @@ export interface CloseResult {
 export interface Pipeline {
   /** Accepts one log object. Returns false when the memory (or spool) cap is reached under 'block': wait for drained(). */
   write(record: unknown): boolean;
+  /**
+   * Accepts a record already redacted and canonical (prepareRecord() with a redactor of the
+   * same policy, in another thread); otherwise as write(). The only way in for a pipeline
+   * created with `{ prepared: true }`.
+   */
+  writePrepared(record: PreparedRecord): boolean;
   /** write(), waiting for capacity first under 'block'. */
   writeAsync(record: unknown): Promise<void>;
   /** Resolves when the pipeline is below its caps again. */
@@ -79,10 +87,21 @@ export interface Pipeline {
   readonly sid: string;
 }
 
+/** How a pipeline is fed (not part of PipelineOptions: it is the adapter's choice, not the user's). */
+export interface PipelineMode {
+  /**
+   * Records arrive prepared (writePrepared) by a caller that redacts them itself, in its own
+   * thread, with the policy of `options.redact`: the pipeline validates that policy but builds
+   * no redactor of its own, and write() is refused.
+   */
+  prepared?: boolean;
+}
+
 /** Builds a pipeline; options are validated and the spool recovered before it returns. */
-export function createPipeline(options: PipelineOptions): Pipeline {
+export function createPipeline(options: PipelineOptions, mode: PipelineMode = {}): Pipeline {
   const o = resolvePipelineOptions(options);
-  const pipeline = new LogSealPipeline(o);
+  if (mode.prepared === true) resolvePolicy(o.redact ?? { preset: 'secrets' }, ALL_RULES);
+  const pipeline = new LogSealPipeline(o, mode.prepared === true);
   emitConfigWarnings(o);
   return pipeline;
 }
@@ -93,7 +112,8 @@ function outOfSpooled(b: SpooledBatch): OutBatch {
 
 class LogSealPipeline implements Pipeline {
   readonly #o: ResolvedPipelineOptions;
-  readonly #redactor: Redactor;
+  /** null when the records come prepared (PipelineMode.prepared). */
+  readonly #redactor: Redactor | null;
   readonly #sealer: StreamSealer;
   readonly #sender: HttpSender;
   readonly #deliverer: Deliverer;
@@ -118,9 +138,9 @@ class LogSealPipeline implements Pipeline {
   #watermark = -1;
   readonly #stats: PipelineStats;
 
-  constructor(o: ResolvedPipelineOptions) {
+  constructor(o: ResolvedPipelineOptions, prepared: boolean) {
     this.#o = o;
-    this.#redactor = createRedactor(o.redact ?? { preset: 'secrets' });
+    this.#redactor = prepared ? null : createRedactor(o.redact ?? { preset: 'secrets' });
     const encoder = createEncoder(o.format, o.formatOptions);
     this.#sender = new HttpSender({ ...(o.http ?? {}), url: o.url, ...(o.dispatcher !== undefined ? { dispatcher: o.dispatcher } : {}) });
     const policy = new RetryPolicy({ ...(o.retry ?? {}), ...(o.random !== undefined ? { random: o.random } : {}) });
@@ -219,22 +239,36 @@ class LogSealPipeline implements Pipeline {
   }
 
   write(record: unknown): boolean {
+    if (!this.#admit(record, null)) return true;
+    if (this.#redactor === null) throw new LogSealError('LOGSEAL_ERR_INVALID_OPTION', 'this pipeline takes prepared records only (writePrepared)');
+    const { bodyJson, redactions } = redactForChain(this.#redactor, record, this.#stats.recordsIn);
+    return this.#append(bodyJson, recordTime(record, this.#o.clock), redactions);
+  }
+
+  writePrepared(record: PreparedRecord): boolean {
+    if (!this.#admit(null, record.ts)) return true;
+    return this.#append(record.bodyJson, record.ts, record.redactions);
+  }
+
+  /** Counts the record in; false when the overflow policy drops it (counted, and declared in the chain). */
+  #admit(record: unknown, ts: number | null): boolean {
     if (this.#closing !== undefined) throw new LogSealError('LOGSEAL_ERR_PIPELINE_CLOSED', 'pipeline is closed');
-    const st = this.#stats;
-    st.recordsIn++;
-    const now = this.#o.clock();
-    this.#lastActivity = now;
+    this.#stats.recordsIn++;
+    this.#lastActivity = this.#o.clock();
     if (this.#overCap()) {
       const policy = this.#overflowPolicy();
       // The spool's cap is named in the gap record (docs/format.md section 3), the memory cap as 'overflow'.
       const reason = this.#spool !== undefined && this.#spool.bytes > this.#spool.maxBytes ? 'spool-overflow' : 'overflow';
       if (policy === 'drop-newest' || (policy === 'drop-oldest' && !this.#dropOldest(reason))) {
-        this.#noteDrop(1, recordTime(record, this.#o.clock), 'drop-newest', reason);
-        return true;
+        this.#noteDrop(1, ts ?? recordTime(record, this.#o.clock), 'drop-newest', reason);
+        return false;
       }
     }
-    const ts = recordTime(record, this.#o.clock);
-    const { bodyJson, redactions } = redactForChain(this.#redactor, record, st.recordsIn);
+    return true;
+  }
+
+  #append(bodyJson: string, ts: number, redactions: number): boolean {
+    const st = this.#stats;
     if (redactions > 0) {
       st.recordsRedacted++;
       st.redactions += redactions;

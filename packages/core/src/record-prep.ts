@@ -27,3 +27,21 @@ export function redactForChain(redactor: Redactor, obj: unknown, position: numbe
   const r = redactor.redactCanonical(obj, position);
   return { bodyJson: r.json, redactions: r.findings.length };
 }
+
+/** A log object made ready to chain: its canonical redacted body, its time and its redaction count. */
+export interface PreparedRecord {
+  readonly bodyJson: string;
+  readonly ts: number;
+  readonly redactions: number;
+}
+
+/**
+ * What Pipeline.write() does to a log object before chaining it, for adapters that do it in
+ * another thread than the pipeline's (Pipeline.writePrepared): @logseal/winston redacts in
+ * the application's thread, so only redacted text ever crosses to the pipeline worker.
+ */
+export function prepareRecord(redactor: Redactor, obj: unknown, position: number, clock: () => number): PreparedRecord {
+  const ts = recordTime(obj, clock);
+  const { bodyJson, redactions } = redactForChain(redactor, obj, position);
+  return { bodyJson, ts, redactions };
+}

@@ -8,6 +8,8 @@ import { readDeadLetters } from '../src/delivery/dead-letter.js';
 import { startTestSink, type TestSink } from './helpers/test-sink.js';
 import { testKeys } from './helpers/sealed-stream.js';
 import { base62, crc32 } from '../src/redact/validators.js';
+import { createRedactor } from '../src/redact/redactor.js';
+import { prepareRecord } from '../src/record-prep.js';
 
 // The pipeline end to end against a real HTTP server on 127.0.0.1 (issue 4 tests).
 
@@ -52,6 +54,33 @@ const BODY = 'R8kVq2LmX9tW4pZy7NcB3dF6hJ1sA0';
 const SECRET = 'ghp_' + BODY + base62(crc32(BODY), 6);
 
 describe('pipeline', () => {
+  it('prepared mode: prepareRecord() elsewhere + writePrepared() ships exactly what write() ships; write() is refused', async () => {
+    const a = await sink();
+    const b = await sink();
+    const sid = 'prep-1';
+    const direct = pipe(a.url, { sid });
+    const prepared = createPipeline({ url: b.url, signingKey: keys.privateKey, macKey: keys.macKey, service: 'test', heartbeatMs: 0, sid, deadLetterPath: join(tmp(), 'dead.ndjson') }, { prepared: true });
+    pipes.push(prepared);
+    const redactor = createRedactor({ preset: 'secrets' });
+    for (let i = 0; i < 250; i++) {
+      const rec = { level: 30, time: 1_700_000_000_000 + i, msg: i % 5 === 0 ? `token=${SECRET}` : `request ${i}`, user: { password: 'hunter2hunter2', name: 'Zoë' }, err: new Error('boom') };
+      direct.write(rec);
+      prepared.writePrepared(prepareRecord(redactor, rec, i + 1, Date.now));
+    }
+    await Promise.all([direct.flush(), prepared.flush()]);
+    const records = (s: TestSink) => received(s).filter((x) => x.type !== 'seal');
+    expect(records(b)).toEqual(records(a));
+    expect(JSON.stringify(received(b))).not.toContain(SECRET);
+    expect(prepared.stats()).toMatchObject({ recordsIn: 250, recordsRedacted: direct.stats().recordsRedacted, redactions: direct.stats().redactions });
+    expect(() => prepared.write({ msg: 'x' })).toThrow(expect.objectContaining({ code: 'LOGSEAL_ERR_INVALID_OPTION' }));
+    const report = await verify(received(b), { keys: keyring });
+    expect(report.findings.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
+  it('prepared mode still validates the redaction policy at construction', () => {
+    expect(() => createPipeline({ url: 'http://127.0.0.1:9', macKey: keys.macKey, redact: { preset: 'nope' } } as never, { prepared: true })).toThrow(expect.objectContaining({ code: 'LOGSEAL_ERR_POLICY' }));
+  });
+
   it('delivers every record once, redacted, sealed, verifiable', async () => {
     const s = await sink();
     const p = pipe(s.url, { batch: { maxRecords: 100 } });

@@ -1,6 +1,6 @@
 /**
  * Thread mode, worker side: owns @logseal/core's pipeline and feeds it the records the
- * application's thread posts as JSON text (protocol.ts). Messages are handled strictly in
+ * application's thread posts prepared: redacted, as canonical body text (protocol.ts). Messages are handled strictly in
  * order, one at a time: a flush or close posted after some records covers those records.
  *
  * Backpressure: pipeline.write() returning false ('block' policy at the memory or spool cap)
@@ -47,7 +47,8 @@ process.on('warning', (w: Error & { code?: string }) => {
 function start(): void {
   let pipeline: Pipeline;
   try {
-    pipeline = createPipeline(revive(init.options));
+    // Records come redacted from the application's thread (thread-backend.ts).
+    pipeline = createPipeline(revive(init.options), { prepared: true });
   } catch (err) {
     // Options were checked in the application's thread; what fails here needs I/O (a spool held
     // by another process, an unreadable state file). The transport emits it as 'error'.
@@ -71,14 +72,14 @@ function start(): void {
       case 'records': {
         let refused = 0;
         try {
-          for (const text of m.records) {
+          for (let i = 0; i < m.records.length; i++) {
             if (closed) {
               refused++;
               continue;
             }
             let ok = true;
             try {
-              ok = pipeline.write(JSON.parse(text) as unknown);
+              ok = pipeline.writePrepared({ bodyJson: m.records[i]!, ts: m.meta[2 * i]!, redactions: m.meta[2 * i + 1]! });
             } catch (err) {
               refused++;
               post({ t: 'warn', error: toWire(err) });

@@ -2,9 +2,10 @@
  * Messages between the application's thread and the pipeline worker (thread mode), and the
  * shared memory both read. Kept in one place so the two sides cannot drift.
  *
- * Records travel as JSON text (snapshot.ts), many per message: a postMessage costs far more
- * than one record's text, so records are posted in chunks (CHUNK_RECORDS / CHUNK_BYTES) at
- * the end of the tick or when a chunk is full.
+ * Records travel prepared (redacted, as their canonical body text, with their time and
+ * redaction count: thread-backend.ts), many per message: a postMessage costs far more than
+ * one record's text, so records are posted in chunks (CHUNK_RECORDS / CHUNK_BYTES) at the end
+ * of the tick or when a chunk is full.
  *
  * Shared memory (SharedArrayBuffer, read with Atomics so each side sees the other's writes
  * without a message round trip):
@@ -39,7 +40,8 @@ export interface WireError {
 }
 
 export type ToWorker =
-  | { t: 'records'; records: string[]; bytes: number }
+  /** records[i]: canonical body text; meta[2i], meta[2i + 1]: its ts and redaction count. */
+  | { t: 'records'; records: string[]; meta: number[]; bytes: number }
   | { t: 'flush'; id: number }
   | { t: 'close'; id: number }
   | { t: 'stats'; id: number };

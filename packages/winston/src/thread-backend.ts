@@ -1,7 +1,15 @@
 /**
- * Thread mode (the default), application side: snapshots each record as JSON text
- * (snapshot.ts), posts records to the pipeline worker in chunks, and answers the transport's
- * write / flush / close / stats from the worker's replies (protocol.ts).
+ * Thread mode (the default), application side: redacts each record here, in log(), into its
+ * canonical body text (@logseal/core's prepareRecord, the same walk the in-process pipeline
+ * makes), posts the prepared records to the pipeline worker in chunks, and answers the
+ * transport's write / flush / close / stats from the worker's replies (protocol.ts).
+ *
+ * Why redact on this side: log() must copy the record synchronously anyway (the application
+ * may change its objects right after logging), and the redacting walk IS such a copy, into
+ * exactly the text the chain hashes. The worker then has no JSON to parse and nothing to
+ * redact: it chains, seals and ships. Only redacted text crosses to the worker, and the
+ * `logseal:redact` diagnostics events are published in the application's thread, where its
+ * subscribers are. docs/winston.md ("Thread or not") has the measurements.
  *
  * The worker is unref'd: it never keeps the application alive by itself. It is ref'd only
  * while the application waits on it (a flush, a close, a log() callback held back for queue
@@ -16,10 +24,9 @@
  * logger.end() and an uncaught exception, which both emit 'exit'.
  */
 import { Worker } from 'node:worker_threads';
-import type { CloseResult, PipelineOptions, PipelineStats } from '@logseal/core';
+import { createRedactor, prepareRecord, type CloseResult, type PipelineOptions, type PipelineStats, type Redactor } from '@logseal/core';
 import type { Backend, BackendEvents, TransportStats } from './backend.js';
 import { CHUNK_BYTES, CHUNK_RECORDS, CTL_CLOSED, CTL_WAITING, type CloseReply, type FromWorker, type ToWorker, type WireError, type WorkerInit } from './protocol.js';
-import { Snapshotter } from './snapshot.js';
 import { LogSealWarning } from './warnings.js';
 
 const WORKER_URL = new URL('./pipeline-worker.js', import.meta.url);
@@ -43,8 +50,10 @@ export class ThreadBackend implements Backend {
   readonly #taken: BigInt64Array;
   readonly #queueBytes: number;
   readonly #closeTimeoutMs: number;
-  readonly #snap = new Snapshotter();
+  readonly #redactor: Redactor;
   #chunk: string[] = [];
+  /** ts and redaction count of each record of the chunk, in pairs. */
+  #meta: number[] = [];
   #chunkBytes = 0;
   #flushScheduled = false;
   #posted = 0;
@@ -66,6 +75,7 @@ export class ThreadBackend implements Backend {
     this.#events = events;
     this.#queueBytes = queueBytes;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 8000;
+    this.#redactor = createRedactor(options.redact ?? { preset: 'secrets' });
     const ctl = new SharedArrayBuffer(8);
     const taken = new SharedArrayBuffer(16);
     this.#ctl = new Int32Array(ctl);
@@ -103,9 +113,10 @@ export class ThreadBackend implements Backend {
       this.#refuse();
       return true;
     }
-    const text = this.#snap.text(record);
-    this.#chunk.push(text);
-    this.#chunkBytes += text.length;
+    const p = prepareRecord(this.#redactor, record, this.#logged, Date.now);
+    this.#chunk.push(p.bodyJson);
+    this.#meta.push(p.ts, p.redactions);
+    this.#chunkBytes += p.bodyJson.length;
     if (this.#chunk.length >= CHUNK_RECORDS || this.#chunkBytes >= CHUNK_BYTES) this.#post();
     else if (!this.#flushScheduled) {
       this.#flushScheduled = true;
@@ -173,10 +184,11 @@ export class ThreadBackend implements Backend {
   #post(): void {
     this.#flushScheduled = false;
     if (this.#chunk.length === 0) return;
-    const m: ToWorker = { t: 'records', records: this.#chunk, bytes: this.#chunkBytes };
+    const m: ToWorker = { t: 'records', records: this.#chunk, meta: this.#meta, bytes: this.#chunkBytes };
     this.#posted += this.#chunkBytes;
     this.#postedRecords += this.#chunk.length;
     this.#chunk = [];
+    this.#meta = [];
     this.#chunkBytes = 0;
     this.#worker.postMessage(m);
   }
