@@ -1,7 +1,9 @@
 /**
  * RFC 6962 Merkle root of one sealed batch (1,000 leaves) with @logseal/core's merkleRoot,
  * against its peers measured in the same run:
- *   - the floor: the same 999 SHA-256 calls on prepared 65-byte node inputs, nothing else;
+ *   - the floor: the same 999 SHA-256 calls on prepared 65-byte node inputs, nothing else
+ *     (crypto.hash with its 'buffer' output: the obvious call; merkleRoot beats it by taking
+ *     the 'binary' output into one buffer per level, see packages/core/src/integrity/hash.ts);
  *   - the RFC 6962 section 2.1 recursion written literally (split at k, slice, recurse);
  *   - MerkleLog: 1,000 appends then root() (the collector's incremental tree).
  * Also the cost of one inclusion / consistency proof and of verifying it at that size.

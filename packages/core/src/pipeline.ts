@@ -239,8 +239,8 @@ class LogSealPipeline implements Pipeline {
   }
 
   write(record: unknown): boolean {
-    if (!this.#admit(record, null)) return true;
     if (this.#redactor === null) throw new LogSealError('LOGSEAL_ERR_INVALID_OPTION', 'this pipeline takes prepared records only (writePrepared)');
+    if (!this.#admit(record, null)) return true;
     const { bodyJson, redactions } = redactForChain(this.#redactor, record, this.#stats.recordsIn);
     return this.#append(bodyJson, recordTime(record, this.#o.clock), redactions);
   }
