@@ -18,7 +18,7 @@ import { canonicalize } from './integrity/canonical-json.js';
 import { StreamSealer } from './integrity/stream-sealer.js';
 import type { GapBody } from './integrity/types.js';
 import { createRedactor, type Redactor } from './redact/redactor.js';
-import { recordTime, redactForChain, type PreparedRecord } from './record-prep.js';
+import { prepareRecord, recordTime, type PreparedRecord } from './record-prep.js';
 import { resolvePolicy } from './redact/policy.js';
 import { ALL_RULES } from './redact/catalogue.js';
 import { DeadLetterFile } from './delivery/dead-letter.js';
@@ -241,13 +241,12 @@ class LogSealPipeline implements Pipeline {
   write(record: unknown): boolean {
     if (this.#redactor === null) throw new LogSealError('LOGSEAL_ERR_INVALID_OPTION', 'this pipeline takes prepared records only (writePrepared)');
     if (!this.#admit(record, null)) return true;
-    const { bodyJson, redactions } = redactForChain(this.#redactor, record, this.#stats.recordsIn);
-    return this.#append(bodyJson, recordTime(record, this.#o.clock), redactions);
+    return this.#append(prepareRecord(this.#redactor, record, this.#stats.recordsIn, this.#o.clock));
   }
 
   writePrepared(record: PreparedRecord): boolean {
     if (!this.#admit(null, record.ts)) return true;
-    return this.#append(record.bodyJson, record.ts, record.redactions);
+    return this.#append(record);
   }
 
   /** Counts the record in; false when the overflow policy drops it (counted, and declared in the chain). */
@@ -267,7 +266,7 @@ class LogSealPipeline implements Pipeline {
     return true;
   }
 
-  #append(bodyJson: string, ts: number, redactions: number): boolean {
+  #append({ bodyJson, ts, redactions }: PreparedRecord): boolean {
     const st = this.#stats;
     if (redactions > 0) {
       st.recordsRedacted++;

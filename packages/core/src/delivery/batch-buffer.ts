@@ -15,6 +15,8 @@ import { hash } from 'node:crypto';
 const LF = 0x0a;
 /** RFC 6962's leaf prefix, written just before a line while its leaf hash is taken. */
 const LEAF_PREFIX = 0x00;
+/** A SHA-256 in hex. */
+const HASH_HEX = 64;
 /** First capacity; the buffer doubles as needed and keeps its size for the next batch. */
 const INITIAL_BYTES = 64 * 1024;
 
@@ -58,15 +60,15 @@ export class BatchBuffer {
   }
 
   /**
-   * Appends the line head + body + mid(h) + tail, where h is the RFC 6962 leaf hash (hex) of
+   * Appends the line head + body + before + h + after + tail, where h is the RFC 6962 leaf hash (hex) of
    * head + body + tail, i.e. SHA-256(0x00 || those bytes): a chained record, whose hash covers
    * its envelope without `h` and whose line carries `h` between the body and the rest
-   * (record-chain.ts). `head`, `tail` and mid(h) must be ASCII. The line is encoded once, in
+   * (record-chain.ts). `head`, `tail`, `before` and `after` must be ASCII. The line is encoded once, in
    * place, and hashed from the bytes: no concatenated string is built, flattened or encoded
    * twice. Returns h; byteLength grows by the line's bytes.
    */
-  pushLeaf(head: string, body: string, tail: string, mid: (h: string) => string): string {
-    const midBytes = mid('0'.repeat(64)).length;
+  pushLeaf(head: string, body: string, tail: string, before: string, after: string): string {
+    const midBytes = before.length + HASH_HEX + after.length;
     this.#reserve(head.length + body.length * 3 + tail.length + midBytes + 1);
     const buf = this.#buf;
     const start = this.#len;
@@ -74,13 +76,15 @@ export class BatchBuffer {
     o += buf.write(body, o, 'utf8');
     const bodyEnd = o;
     o += buf.write(tail, o, 'latin1');
-    const before = buf[start - 1]!;
+    const saved = buf[start - 1]!;
     buf[start - 1] = LEAF_PREFIX;
     const h = hash('sha256', buf.subarray(start - 1, o), 'hex');
-    buf[start - 1] = before;
-    // Make room for mid(h) between the body and the tail, then write it there.
+    buf[start - 1] = saved;
+    // Make room for before + h + after between the body and the tail, then write it there.
     buf.copyWithin(bodyEnd + midBytes, bodyEnd, o);
-    buf.write(mid(h), bodyEnd, 'latin1');
+    let m = bodyEnd + buf.write(before, bodyEnd, 'latin1');
+    m += buf.write(h, m, 'latin1');
+    buf.write(after, m, 'latin1');
     o += midBytes;
     buf[o] = LF;
     this.#len = o + 1;

@@ -60,16 +60,17 @@ function build(sid: string, seq: number, ts: number, prev: string, bodyJson: str
   const kindPart = kind === undefined ? '' : `,"kind":"${kind}"`;
   const rest = kindPart + tail(prev, seq, sid, ts);
   const h = leafHashHex('{"body":' + bodyJson + rest);
-  return new Chained(h, ts, '{"body":' + bodyJson + hField(h) + rest, body);
+  return new Chained(h, ts, '{"body":' + bodyJson + H_BEFORE + h + H_AFTER + rest, body);
 }
 
 /** Where appendInto() writes: see BatchBuffer.pushLeaf (delivery/batch-buffer.ts). */
 export interface LeafLineWriter {
-  pushLeaf(head: string, body: string, tail: string, mid: (h: string) => string): string;
+  pushLeaf(head: string, body: string, tail: string, before: string, after: string): string;
 }
 
-/** The `h` member, which sits between the body and the rest in RFC 8785 order. */
-const hField = (h: string): string => ',"h":"' + h + '"';
+/** The `h` member (H_BEFORE + h + H_AFTER), which sits between the body and the rest in RFC 8785 order. */
+const H_BEFORE = ',"h":"';
+const H_AFTER = '"';
 
 function checkTs(ts: number): void {
   if (!Number.isSafeInteger(ts) || ts < 0) {
@@ -124,7 +125,7 @@ export class RecordChain {
    */
   appendInto(bodyJson: string, ts: number, out: LeafLineWriter): string {
     checkTs(ts);
-    const h = out.pushLeaf('{"body":', bodyJson, tail(this.#head, this.#nextSeq, this.sid, ts), hField);
+    const h = out.pushLeaf('{"body":', bodyJson, tail(this.#head, this.#nextSeq, this.sid, ts), H_BEFORE, H_AFTER);
     this.#nextSeq += 1;
     this.#head = h;
     return h;
