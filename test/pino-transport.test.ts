@@ -138,12 +138,20 @@ describe('@logseal/pino', () => {
       [{ signingKey: undefined, macKey: undefined }, 'LOGSEAL_ERR_KEY_MISSING', 'signingKey'],
       [{ preset: 'pcii' }, 'LOGSEAL_ERR_POLICY', 'pcii'],
     ];
-    for (const [bad, code, name] of cases) {
+    // Each case twice: once as usual, once with the main thread busy while the worker fails,
+    // the way a loaded CI machine runs it. Then the worker's ERROR message and its exit are
+    // handled in one turn and thread-stream emits 'close' (worker.terminate() settled) before
+    // 'error' (setImmediate): a CI run hung on `await once(t, 'close')` attached after the
+    // error. Both listeners go on first; events.once(t, 'close') would reject on 'error'.
+    for (const [[bad, code, name], busyMs] of cases.flatMap((c) => [[c, 0], [c, 400]] as const)) {
       const t = pino.transport({ target: '@logseal/pino', options: { ...options('http://127.0.0.1:9'), ...bad } });
+      const closed = new Promise<void>((resolve) => t.once('close', () => resolve()));
+      const until = Date.now() + busyMs;
+      while (Date.now() < until);
       const [err] = (await once(t, 'error')) as [Error];
       expect(err.message).toContain(code);
       expect(err.message).toContain(name);
-      await once(t, 'close');
+      await closed;
     }
   });
 
