@@ -106,6 +106,22 @@ function niceValue(v: unknown): number {
 const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * pino (in-process) and thread-stream's worker (which decodes pino's shared buffer itself)
+ * write strings into our split2 stream. A Writable's default `decodeStrings: true` turns each
+ * such string back into a Buffer, which split2's StringDecoder then decodes again: twice the
+ * UTF-8 work for every byte, and on non-ASCII text the two conversions cost more than the
+ * JSON.parse of the line (bench/pino-transport.mjs worker profile: 11 % in
+ * string_decoder.write, 7 % in Buffer writes). split2 takes strings as they are (StringDecoder
+ * returns a string argument unchanged), so keep them; Buffers still go through its decoder.
+ * pino-abstract-transport builds the split2 stream without a way to pass the option, hence
+ * the writable state's own flag (a public field of WritableState in Node 20 and 22).
+ */
+function keepStringChunks(stream: Transform): void {
+  const state = (stream as unknown as { _writableState?: { decodeStrings?: boolean } })._writableState;
+  if (state !== undefined) state.decodeStrings = false;
+}
+
+/**
  * Builds the transport. Options are validated (and the pipeline built, the spool recovered)
  * before the stream exists, so a bad option fails the worker before its first record; the
  * error carries its code in its message, because pino re-raises it in the main thread from a
@@ -185,6 +201,7 @@ export async function createLogSealStream(options?: LogSealPinoOptions): Promise
       },
     } as { expectPinoConfig: true; metadata: false },
   )) as unknown as LogSealStream;
+  keepStringChunks(stream);
 
   /** Every line written so far has been handed to the pipeline. */
   const inputSettled = async (): Promise<void> => {

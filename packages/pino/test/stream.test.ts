@@ -120,4 +120,24 @@ describe('createLogSealStream (in-process)', () => {
     expect(process.listenerCount('beforeExit')).toBe(before);
     expect(process.listenerCount('SIGUSR2')).toBe(0);
   });
+  it('string chunks reach split2 as strings (no re-encode + decode); non-ASCII text split across writes and Buffers survive', async () => {
+    const { sink, stream } = await setup({ batch: { maxAgeMs: 60_000 } });
+    const kinds: string[] = [];
+    const t = stream as unknown as { _transform: (c: unknown, e: string, cb: () => void) => void };
+    const orig = t._transform;
+    t._transform = function (this: unknown, chunk, enc, cb) {
+      kinds.push(typeof chunk === 'string' ? 'string' : 'buffer');
+      return orig.call(this, chunk, enc, cb);
+    };
+    const line = JSON.stringify({ level: 30, time: 1, msg: 'Zoë Müller 東京 🚀' }) + '\n';
+    stream.write(line.slice(0, 20));
+    stream.write(line.slice(20) + line);
+    const bytes = Buffer.from(line);
+    const mid = bytes.indexOf(Buffer.from('ë')) + 1; // inside a multi-byte character
+    stream.write(bytes.subarray(0, mid));
+    stream.write(bytes.subarray(mid));
+    await stream.flush();
+    expect(kinds).toEqual(['string', 'string', 'buffer', 'buffer']);
+    expect(bodies(sink).map((b) => b.msg)).toEqual(['Zoë Müller 東京 🚀', 'Zoë Müller 東京 🚀', 'Zoë Müller 東京 🚀']);
+  });
 });
