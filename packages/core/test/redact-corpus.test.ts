@@ -20,7 +20,7 @@ import { describe, expect, it } from 'vitest';
 import { ALL_RULES } from '../src/redact/catalogue.js';
 import { createRedactor, type Redactor } from '../src/redact/redactor.js';
 import type { Rule, RuleClass } from '../src/redact/rule.js';
-import { shannonEntropy } from '../src/redact/validators.js';
+import { applyRule } from './helpers/apply-rule.js';
 
 interface Positive {
   readonly text: string;
@@ -71,16 +71,7 @@ function leaks(output: string, secret: string): string[] {
 
 /** The secret parts one rule finds in one string, as the scanner does (gate, regex, validate, entropy). */
 function findSecrets(rule: Rule, text: string): string[] {
-  const lower = text.toLowerCase();
-  if (rule.keywords.length > 0 && !rule.keywords.some((k) => lower.includes(k))) return [];
-  const out: string[] = [];
-  for (const m of text.matchAll(new RegExp(rule.pattern.source, rule.pattern.flags))) {
-    const s = m.groups?.['secret'] ?? m[0];
-    if (rule.validate !== undefined && !rule.validate(s)) continue;
-    if (rule.minEntropy !== undefined && shannonEntropy(s) < rule.minEntropy) continue;
-    out.push(s);
-  }
-  return out;
+  return applyRule(rule, text).map((f) => f.secret);
 }
 
 describe('corpus files', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PII_RULES, paymentCardValid } from '../src/redact/pii-rules.js';
 import { RULE_CLASSES, type Rule } from '../src/redact/rule.js';
-import { shannonEntropy } from '../src/redact/validators.js';
+import { applyRule } from './helpers/apply-rule.js';
 import {
   brCpfValid,
   caSinValid,
@@ -20,16 +20,7 @@ import {
  * then validate() and minEntropy. Returns the secret parts that survive.
  */
 function findSecrets(rule: Rule, text: string): string[] {
-  const lower = text.toLowerCase();
-  if (rule.keywords.length > 0 && !rule.keywords.some((k) => lower.includes(k))) return [];
-  const out: string[] = [];
-  for (const m of text.matchAll(rule.pattern)) {
-    const secret = m.groups?.['secret'] ?? m[0];
-    if (rule.validate !== undefined && !rule.validate(secret)) continue;
-    if (rule.minEntropy !== undefined && shannonEntropy(secret) < rule.minEntropy) continue;
-    out.push(secret);
-  }
-  return out;
+  return applyRule(rule, text).map((f) => f.secret);
 }
 
 function rule(id: string): Rule {

@@ -169,10 +169,11 @@ function withinBudget(fn: () => unknown, budgetMs: number): void {
 
 function runRule(rule: Rule, text: string): number {
   let n = 0;
-  for (const m of text.matchAll(new RegExp(rule.pattern.source, rule.pattern.flags))) {
+  for (const m of text.matchAll(new RegExp(rule.pattern.source, rule.pattern.flags + 'd'))) {
     const s = m.groups?.['secret'] ?? m[0];
+    const [start, end] = m.indices?.groups?.['secret'] ?? m.indices![0]!;
     if (rule.minEntropy !== undefined && shannonEntropy(s) < rule.minEntropy) continue;
-    if (rule.validate === undefined || rule.validate(s)) n++;
+    if (rule.validate === undefined || rule.validate(s, text, start, end)) n++;
   }
   return n;
 }

@@ -36,7 +36,7 @@ function scan(rule: Rule, text: string, gate = true): Finding[] {
     if (span === undefined) throw new Error('no match indices');
     const [start, end] = span;
     const secret = text.slice(start, end);
-    if (rule.validate !== undefined && !rule.validate(secret)) continue;
+    if (rule.validate !== undefined && !rule.validate(secret, text, start, end)) continue;
     if (rule.minEntropy !== undefined && shannonEntropy(secret) < rule.minEntropy) continue;
     out.push({ match: m[0], secret, start, end });
   }

@@ -53,6 +53,8 @@ function secretKeys(): KeyEntry[] {
     '*privatekey', '*signingkey', '*encryptionkey', '*masterkey', '*clientsecret', '*connectionstring',
     '*credentials', 'credential', 'authorization', 'proxyauthorization', 'cookie', 'setcookie', 'auth',
     'jwt', 'dsn', 'sessionid', 'sessionkey', 'otp', 'mfacode', 'totp',
+    // DD_APP_KEY, NEW_RELIC_LICENSE_KEY, x-functions-key (Azure Functions): keys by another name.
+    '*appkey', '*licensekey', '*functionskey',
   ];
 }
 

@@ -38,8 +38,12 @@ export interface Rule {
    * named group `secret` when present, else the whole match.
    */
   readonly pattern: RegExp;
-  /** Cuts false positives: checksum, Luhn, mod-97, JWT header, etc. Gets the secret part. */
-  readonly validate?: (secret: string) => boolean;
+  /**
+   * Cuts false positives: checksum, Luhn, mod-97, JWT header, etc. Gets the secret part,
+   * and the scanned text with the part's span for rules that must see its context (an
+   * assignment whose value is followed by '(' is code). Must look only near the span.
+   */
+  readonly validate?: (secret: string, text: string, start: number, end: number) => boolean;
   /** Minimum Shannon entropy (bits per char) of the secret part, for random-looking tokens. */
   readonly minEntropy?: number;
   /** Strings that must be detected (fake values in the provider's documented format). */

@@ -209,6 +209,35 @@ const GCP: Rule[] = [
     negatives: ['GOCSPX-' + 'eVM6S7DgadJgOQ5iXV4C8tX7wmO', 'GOCSPX-' + 'eVM6S7DgadJgOQ5iXV4C8tX7wmOcX'],
   },
   {
+    id: 'gcp-oauth-refresh-token',
+    description: 'Google OAuth 2.0 refresh token (1//0...)',
+    class: 'secret',
+    keywords: ['1//0'],
+    pattern: new RegExp(String.raw`(?<![A-Za-z0-9_/-])(?<secret>1//0[A-Za-z0-9_-]{40,512})${R_URL}`, 'g'),
+    minEntropy: 3.5,
+    positives: ['refresh_token: 1//039xWRt8YaYa3CgYIARAAGAMSNwF-L9Iru9FyuTrDSa7lkSceggPho83kJt2J29Ga91EhT1C6XV1vmo6bQS9puL_R2t8FIwR3gek'],
+    negatives: ['http://1//0', 'a/1//0' + 'abcdefghij'.repeat(5), '1//0' + 'a'.repeat(60)],
+  },
+  {
+    id: 'azure-functions-key',
+    description: 'Azure Functions access key in a ?code= query parameter or an x-functions-key header',
+    class: 'secret',
+    keywords: ['code=', 'x-functions-key'],
+    // Function keys are 40+ base64url characters, '==' padded (learn.microsoft.com,
+    // "Work with access keys in Azure Functions"); an OAuth ?code= is caught too, and is a
+    // credential as well (RFC 6749 section 4.1.2, short-lived).
+    pattern: new RegExp(
+      String.raw`(?:[?&]code=|x-functions-key\\?["']?[ \t]{0,4}[:=][ \t]{0,4}\\?["']?)(?<secret>[A-Za-z0-9_-]{40,100}(?:==|%3D%3D))(?![A-Za-z0-9_=%-])`,
+      'gi',
+    ),
+    minEntropy: 3.5,
+    positives: [
+      'GET https://myserver.azurewebsites.net/api/myfunction?code=O97nV6v3n5qw8vvhpsxjv_9xcEKIyCzpcI6rCqX3lgkXAzFunQTFHw==',
+      'x-functions-key: O97nV6v3n5qw8vvhpsxjv_9xcEKIyCzpcI6rCqX3lgkXAzFunQTFHw==',
+    ],
+    negatives: ['?code=200', 'zip code=12345', '?code=' + 'A'.repeat(54) + '=='],
+  },
+  {
     id: 'gcp-oauth-access-token',
     description: 'Google OAuth 2.0 access token (ya29.)',
     class: 'secret',
@@ -332,6 +361,16 @@ const GITHUB: Rule[] = [
   githubRule('gho_', 'github-oauth-token', 'OAuth access token', ['"access_token":"gho_' + '3CpWf693S5sfEVlXhEGT4nFj4MsQJV3k4y3P"']),
   githubRule('ghu_', 'github-user-to-server-token', 'GitHub App user-to-server token', ['Authorization: token ghu_' + 'v3W7CRCNTKLNRplvxieo7jMqCQELkL3OdIto']),
   githubRule('ghs_', 'github-server-to-server-token', 'GitHub App installation (server-to-server) token', ['GH_TOKEN: ghs_' + 'CSYpJR3QdMZIAk22Q0eKhddzqfKwiW4eGC3R']),
+  {
+    id: 'github-refresh-token-long',
+    description: 'GitHub App user refresh token, 76-character form (ghr_)',
+    class: 'secret',
+    keywords: ['ghr_'],
+    pattern: token(String.raw`ghr_[A-Za-z0-9]{76}`),
+    minEntropy: 3.5,
+    positives: ['"refresh_token": "ghr_1B4a2e77838347a7E420ce178F2E7c6912E169246c3CE1ccbF66C46812d16D5B1A9Dc86A1498"'],
+    negatives: ['ghr_' + 'a'.repeat(76), 'ghr_1B4a2e77838347a7E420ce178F2E7c6912E169246c3CE1ccbF66C46812d16D5B1A9Dc86A149'],
+  },
   githubRule('ghr_', 'github-refresh-token', 'GitHub App refresh token', ['refresh_token=ghr_' + 'RmuPGQ9rC0kecjNBwRGUV0rCcYPGca21eJi6&grant_type=refresh_token']),
   {
     id: 'github-pat-fine-grained',

@@ -13,9 +13,13 @@
  */
 
 import type { Rule } from './rule.js';
+import { isCodeOrProse } from './assignment-value.js';
 import { isJwt, isPlaceholder } from './validators.js';
 
 const notPlaceholder = (s: string): boolean => !isPlaceholder(s);
+/** An assignment's value that is neither a placeholder nor code or prose (assignment-value.ts). */
+const assignedValue = (s: string, text: string, start: number, end: number): boolean =>
+  !isPlaceholder(s) && !isCodeOrProse(s, text, start, end);
 
 /**
  * Between a key and its value: an optional closing quote (maybe backslash-escaped, as
@@ -51,7 +55,25 @@ function assignment(key: string, val: string): RegExp {
 
 // --- Key material ---
 
+/** A base64 blob that decodes to a PEM private key block (Kubernetes Secret data, env vars). */
+function base64PrivateKey(v: string): boolean {
+  return /-{5}BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY/.test(Buffer.from(v.slice(0, 120), 'base64').toString('latin1'));
+}
+
 const KEYS: Rule[] = [
+  {
+    id: 'private-key-base64',
+    description: 'A PEM private key block, base64-encoded whole (Kubernetes Secret data, *_B64 variables)',
+    class: 'secret',
+    // base64 of "-----BEGIN " (aligned at the start of the blob, as an encoded file is).
+    keywords: ['ls0tls1crudjti'],
+    pattern: /(?<![A-Za-z0-9+/])(?<secret>LS0tLS1CRUdJTi[A-Za-z0-9+/]{100,65536}={0,2})(?![A-Za-z0-9+/=])/g,
+    validate: base64PrivateKey,
+    positives: [
+      'tls.key: ' + Buffer.from('-----BEGIN RSA PRIVATE KEY-----\nMIIEogIBAAKCAQEAoy1XXuVAQpqHbQE05mkhrNg/124F/2K9OanizZTZUUhK08U8\n-----END RSA PRIVATE KEY-----\n').toString('base64'),
+    ],
+    negatives: ['tls.crt: ' + Buffer.from('-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUTESTTESTTESTTESTTESTTESTTESTTESTTESTTEST\n-----END CERTIFICATE-----\n').toString('base64')],
+  },
   {
     id: 'private-key',
     description: 'Private key block: PKCS#1/#8, EC, DSA, OpenSSH, encrypted PEM, PGP, SSH2 (body redacted, armor kept)',
@@ -230,10 +252,47 @@ const URLS: Rule[] = [
 
 // --- HTTP authentication and session headers ---
 
+function curlCommand(v: string, text: string, start: number): boolean {
+  return !isPlaceholder(v) && /(?:^|[^A-Za-z0-9_-])curl[ \t]/.test(text.slice(Math.max(0, start - 400), start));
+}
+
+/** `user:password` after curl's -u / --user (gitleaks curl.go has the same cases). */
+const CURL_USER: Rule = {
+  id: 'curl-user-credentials',
+  description: 'Password in a logged curl command line: curl -u user:password, --user "user:password"',
+  class: 'secret',
+  keywords: ['-u'],
+  // The user part never holds ':', blanks or quotes; the password runs to a blank or quote.
+  // Only after "curl" on the line (curlCommand): elsewhere -u is a user (sudo, ps) or a
+  // uid:gid (docker run -u 1000:1000).
+  pattern: /(?<![A-Za-z0-9_-])(?:-u|--user)(?:[ \t]{1,4}|=)["']?[^\s"':=]{1,128}:(?<secret>[^\s"']{3,256})/g,
+  validate: curlCommand,
+  positives: [
+    'curl --cacert ca.crt -u elastic:' + 'P@ssw0rd$1 https://localhost:9200',
+    "curl -s --user 'api:" + "d2LkV78zLx!t' https://api.mailgun.net/v3/x/messages",
+    'curl -s -v --user "j.smith:' + 'dB2yF6@qL9vZm1P#4J" "https://api.contoso.org/user/me"',
+    '$ curl https://api.dropbox.com/oauth2/token --user c28wlsosanujy2z:' + 'qgsnai0xokrw4j1 --data grant_type=authorization_code',
+  ],
+  negatives: ['curl -u $USER:$PASS https://x', 'curl --user bob https://x', 'docker run -u 1000:1000 img', 'sudo -u deploy:staff ls'],
+};
+
 const AUTH_KEY = String.raw`(?<![A-Za-z0-9_])(?:proxy-)?authorization`;
 // Schemes whose parameters are not one token68 have their own rules (Digest, SigV4) or
 // none (OAuth 1.0 parameters are matched by the token/secret assignment rules).
 const TOKEN_SCHEMES = String.raw`Bearer|Basic|Token|ApiKey|Api-Key|Key|SSWS|Negotiate|NTLM|JWT|GenieKey|Splunk|DSN`;
+
+const SCHEME_BEFORE = new RegExp(`(?:${TOKEN_SCHEMES})[ \\t]{1,4}$`, 'i');
+
+/**
+ * With a scheme ('Bearer x') the credential is whatever follows; without one the value must
+ * look like a credential (12+ characters with a digit or mixed case), not a payment or
+ * workflow status ("card authorization: declined").
+ */
+function authorizationValue(v: string, text: string, start: number): boolean {
+  if (isPlaceholder(v)) return false;
+  if (SCHEME_BEFORE.test(text.slice(Math.max(0, start - 16), start))) return true;
+  return v.length >= 12 && (/\d/.test(v) || (/[a-z]/.test(v) && /[A-Z]/.test(v)));
+}
 
 const HEADERS: Rule[] = [
   {
@@ -247,7 +306,7 @@ const HEADERS: Rule[] = [
         String.raw`(?<secret>[A-Za-z0-9._~+/=:-]{8,8192})`,
       'gi',
     ),
-    validate: notPlaceholder,
+    validate: authorizationValue,
     minEntropy: 2.5,
     positives: [
       'Authorization: Basic c3ZjLXVzZXI6YTJCdTJvUFlnTVJXQ3Jrdg==',
@@ -265,6 +324,9 @@ const HEADERS: Rule[] = [
       'Authorization: Bearer abc',
       'Authorization: Digest username="a", response="2a94c02edd375b05665aff4802e98a4a"',
       'authorization failed for user bob',
+      'payment authorization: approved',
+      'Authorization: completed in 212ms',
+      '{"authorization":"captured"}',
     ],
   },
   {
@@ -341,13 +403,15 @@ const ASSIGNMENTS: Rule[] = [
     class: 'secret',
     keywords: ['passw', 'passphrase', 'pwd'],
     pattern: assignment(String.raw`(?:passw(?:or)?d|passphrase|[_.-]pwd)`, value(3, 256, true)),
-    validate: notPlaceholder,
+    validate: assignedValue,
     minEntropy: 2,
     positives: [
       'login failed: user=bob password=' + '4tDg5gODfx4DXT',
       '{"db_password": "' + 'correct horse battery staple"}',
       'PGPASSWORD=' + 'p4$$w0rd!',
       "passwd: 'Zl9uinYi'",
+      'password: hunter2 was rejected',
+      "password = 'request.form'",
       '{\\"password\\":\\"' + 'hunter2!x\\"}',
       'jdbc:postgresql://db/app?user=app&password=' + 'N66rNlb3uT5A&ssl=true',
       'mysql.pwd := ' + 'Sup3rS3cret',
@@ -367,6 +431,15 @@ const ASSIGNMENTS: Rule[] = [
       'password: !vault |',
       'password is required',
       'password is "required"',
+      // Code and prose (gitleaks generic.go and detect-secrets keyword_test.py negatives).
+      "my_password = request.json_body['hey']",
+      'login(username=username, password=password)',
+      'db.connect(host=cfg.host, password=cfg.password)',
+      'password = getpass.getpass()',
+      'Dec  3 10:12:01 web1 passwd[2211]: pam_unix(passwd:chauthtok): password changed for deploy',
+      'password: policy violation',
+      'Password: This password is too common.',
+      'passwd: files systemd',
     ],
   },
   {
@@ -375,14 +448,15 @@ const ASSIGNMENTS: Rule[] = [
     class: 'secret',
     keywords: ['secret'],
     // (?<!:) keeps ARNs out: in arn:aws:secretsmanager:...:secret:name, 'secret' is a resource type.
-    pattern: assignment(String.raw`(?<!:)secret(?:[_.-]?(?:access[_.-]?key|key[_.-]?base|key|token|value))?`, value(8, 1024, true)),
-    validate: notPlaceholder,
+    pattern: assignment(String.raw`(?<!:)secret(?:[ _.-]?(?:access[_.-]?key|key[_.-]?base|key|token|value))?`, value(8, 1024, true)),
+    validate: assignedValue,
     minEntropy: 3,
     positives: [
       '"client_secret": "' + 'TL39jYgTDTAfnrg7gApShGzUUp31ff4F"',
       'jwtSecret=' + 'ZlTZuinYiKbI3zIFjvRfkNq4YaeRU7mW',
       'SECRET_KEY_BASE: ' + 'N66rNlb3uT5AiCJiPgsVxZTUYbJm9OMa',
       'webhook secret -> ' + 'whsec_NaNQQSzge8wWpqkSY0CczDk7',
+      'AWS Access Key: AKIA...\nsecret key:' + 'IwJz1SHMccAKUKuskdVoHFfkre73BTyF80nRmcWc',
     ],
     negatives: [
       'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db/password-AbCdEf',
@@ -392,6 +466,9 @@ const ASSIGNMENTS: Rule[] = [
       'secret: aaaaaaaaaaaa',
       'secret=true',
       'client_secret: ${CLIENT_SECRET}',
+      'webhook secret: configured',
+      'secret = request.headers["apikey"]',
+      'secret = vault.read(path)',
     ],
   },
   {
@@ -400,7 +477,7 @@ const ASSIGNMENTS: Rule[] = [
     class: 'secret',
     keywords: ['token'],
     pattern: assignment('token', value(8, 8192, false)),
-    validate: notPlaceholder,
+    validate: assignedValue,
     minEntropy: 3,
     positives: [
       'access_token=' + 'TL39jYgTDTAfnrg7gApShGzUUp31ff4F&expires_in=3600',
@@ -408,7 +485,12 @@ const ASSIGNMENTS: Rule[] = [
       'token -> ' + 'H9fJShJd-zQONkV87AGBYLhHrTF2s-cwNN8s8KXI',
       "TOKEN: '" + 'ZlTZuinYiKbI3zIFjvRfkNq4YaeRU7mW' + "'",
     ],
-    negatives: ['token: null', 'tokens: 1024', 'max_tokens=4096', 'token_type: bearer', 'token: 12345', 'token = process.env.TOKEN', 'token: <token>'],
+    negatives: [
+      'token: null', 'tokens: 1024', 'max_tokens=4096', 'token_type: bearer', 'token: 12345', 'token = process.env.TOKEN', 'token: <token>',
+      '[INFO] +- io.jsonwebtoken:jjwt-api:jar:0.11.5:compile',
+      'cancellationToken: System.Threading.CancellationToken',
+      'token = request.headers.get("X-Token")',
+    ],
   },
   {
     id: 'api-key-assignment',
@@ -416,7 +498,7 @@ const ASSIGNMENTS: Rule[] = [
     class: 'secret',
     keywords: ['key'],
     pattern: assignment(String.raw`(?:api|access|private|signing|encryption|master|subscription)[_.-]?key`, value(8, 1024, false)),
-    validate: notPlaceholder,
+    validate: assignedValue,
     minEntropy: 3,
     positives: [
       'api_key = ' + 'ZlTZuinYiKbI3zIFjvRfkNq4YaeRU7mW',
@@ -424,9 +506,9 @@ const ASSIGNMENTS: Rule[] = [
       '{"apiKey":"' + 'N66rNlb3uT5AiCJiPgsVxZTUYbJm9OMa"}',
       'Ocp-Apim-Subscription-Key: ' + '2a94c02edd375b05665aff4802e98a4a',
     ],
-    negatives: ['api_key = None', 'apiKey: "YOUR_API_KEY"', 'api_key_id=42', 'public_key: ' + 'ZlTZuinYiKbI3zIFjvRfkNq4YaeRU7mW', 'api_key=' + 'x'.repeat(32)],
+    negatives: ['apiKey: this.apiKey,', 'apiKey: config.apiKey,', "apiKey: fs.readFileSync('foo',", 'api_key=settings.API_KEY', 'api_key = None', 'apiKey: "YOUR_API_KEY"', 'api_key_id=42', 'public_key: ' + 'ZlTZuinYiKbI3zIFjvRfkNq4YaeRU7mW', 'api_key=' + 'x'.repeat(32)],
   },
 ];
 
 /** Generic secret rules (key material, JWTs, URL and connection-string credentials, HTTP auth, assignments). */
-export const GENERIC_RULES: readonly Rule[] = [...KEYS, ...URLS, ...HEADERS, ...ASSIGNMENTS];
+export const GENERIC_RULES: readonly Rule[] = [...KEYS, ...URLS, ...HEADERS, CURL_USER, ...ASSIGNMENTS];

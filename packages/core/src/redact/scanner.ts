@@ -103,7 +103,7 @@ class RuleScanner implements Scanner {
           if (span !== undefined) [start, end] = span;
         }
         if (end <= start) continue;
-        if (!accept(c.rule, text.slice(start, end))) continue;
+        if (!accept(c.rule, text, start, end)) continue;
         (found ??= []).push({ start, end, rule: r });
       }
     }
@@ -125,11 +125,12 @@ function compileRule(rule: Rule): CompiledRule {
  * Validator and entropy floor. A validator that throws counts as "valid": on a bug we
  * redact too much rather than let a secret through (fail closed).
  */
-function accept(rule: Rule, secret: string): boolean {
+function accept(rule: Rule, text: string, start: number, end: number): boolean {
+  const secret = text.slice(start, end);
   if (rule.minEntropy !== undefined && shannonEntropy(secret) < rule.minEntropy) return false;
   if (rule.validate !== undefined) {
     try {
-      return rule.validate(secret);
+      return rule.validate(secret, text, start, end);
     } catch {
       return true;
     }

@@ -15,6 +15,7 @@ import { sortKeys } from '../integrity/canonical-json.js';
 import type { Scanner, ScanMatch } from './scanner.js';
 import { rewriteSpans, type Action, type ActionApplier, type RuleMeta } from './actions.js';
 import type { KeyMatcher } from './key-matcher.js';
+import { keyValueExempt } from './key-exemptions.js';
 import { formatPath, type PathState } from './path-matcher.js';
 import {
   BINARY_PREVIEW_BYTES,
@@ -437,7 +438,7 @@ export class Walker {
     let res: Out;
     if (raw === THROWS) res = MARKER_THROWS;
     else if (!callow && cst !== null && cst.redact >= 0) res = this.whole(raw, this.plan.pathEntries[cst.redact]!, depth, cst);
-    else if (keyRule !== undefined) res = this.whole(raw, keyRule, depth, cst);
+    else if (keyRule !== undefined && !keyValueExempt(keyRule, k, raw)) res = this.whole(raw, keyRule, depth, cst);
     else res = this.value(raw, depth + 1, cst, callow, cfilter, false);
     this.path.pop();
     if (res === SKIP || res === REMOVE) return;

@@ -23,7 +23,7 @@ export function applyRule(rule: Rule, text: string): RuleFinding[] {
     const span = m.indices?.groups?.['secret'] ?? m.indices?.[0];
     const secret = m.groups?.['secret'] ?? m[0];
     if (span === undefined || secret.length === 0) continue;
-    if (rule.validate !== undefined && !rule.validate(secret)) continue;
+    if (rule.validate !== undefined && !rule.validate(secret, text, span[0], span[1])) continue;
     if (rule.minEntropy !== undefined && shannonEntropy(secret) < rule.minEntropy) continue;
     out.push({ secret, start: span[0], end: span[1] });
   }
