@@ -1,6 +1,6 @@
 /**
  * What the free-text assignment rules (`password=`, `secret:`, `token ->`, `api_key =`) must
- * not take for a credential, beyond the placeholders of isPlaceholder: the value is code, or
+ * not take for a credential, beyond the placeholders and status words of isPlaceholder: the value is code, or
  * the key word starts a sentence. Log lines quote source code all the time (stack traces,
  * config dumps, SQL, Python tracebacks), and gitleaks' generic rule and detect-secrets'
  * keyword plugin keep the same cases out (their test suites: `password = request.json_body
@@ -23,10 +23,6 @@ const SELF_NAMES = new Set([
   'password', 'passwd', 'pwd', 'pass', 'passphrase', 'secret', 'token', 'key', 'apikey', 'accesskey', 'privatekey',
   'secretkey', 'clientsecret', 'authtoken', 'accesstoken', 'refreshtoken', 'signingkey', 'encryptionkey', 'masterkey',
 ]);
-
-/** Words a status message puts after the key word: "webhook secret: configured". */
-const STATUS_WORD =
-  /^(?:configured|provided|present|absent|accepted|rejected|denied|approved|declined|captured|completed|failed|succeeded|success|pending|rotated|updated|revoked|verified|valid|mismatch|ok|set|unchanged|generated|saved|stored|loaded|found|weak|strong|policy|files)$/i;
 
 const IDENT_PATH = /^[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)+$/;
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -57,10 +53,9 @@ export function isCodeOrProse(v: string, text: string, start: number, end: numbe
   if (quoted(text, start)) return false;
   const next = text.charCodeAt(end);
   // A call or an index: `getpass.getpass()`, `request.form['password']`.
-  if ((next === 0x28 || next === 0x5b) && /^[A-Za-z_$][\w$.]*$/.test(v)) return true;
+  if ((next === 0x28 || next === 0x5b) && (IDENT.test(v) || IDENT_PATH.test(v))) return true;
   if (isPropertyPath(v)) return true;
   if (COORDINATES.test(v) && VERSION_PART.test(v)) return true;
-  if (STATUS_WORD.test(v)) return true;
   // A word and then more words: the key word began a sentence ("password: policy violation",
   // "Password: This password is too common."). A credential followed by prose still has a
   // digit, a symbol or a mixed-case run that a plain word has not.

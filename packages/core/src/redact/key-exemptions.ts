@@ -1,36 +1,41 @@
 /**
- * Values a key-name rule leaves to the value scan, because the key's name matched but the
- * value cannot be what the rule is about (found by the false-positive audit of 2026-11-22
- * on real log records; docs/redaction.md "Key names"). The value is still scanned by every
- * value rule, so a real secret or card number under such a key is caught all the same.
+ * Where a key-name rule's name matched but the value cannot be what the rule is about
+ * (found by the false-positive audit of 2026-11-22 on real log records; docs/redaction.md,
+ * engine step 4). Decided once per key name, when the walker caches the name's rule:
+ *   - a name that only looks like the rule's (`microphone` under `*phone`) gets no rule;
+ *   - an ambiguous name gets a value test, and a value that fails it is left to the value
+ *     scan (so a real secret or card number under such a key is still caught).
  */
 import type { ResolvedKey } from './policy.js';
 import { normaliseKeyName } from './key-matcher.js';
 
-/** fetch()'s RequestCredentials: `credentials: 'include'` is an option, not a credential. */
-const FETCH_CREDENTIALS = new Set(['omit', 'same-origin', 'include']);
 /** Names `*phone` matches that are devices, not phone numbers. */
 const DEVICE_PHONES = ['microphone', 'iphone', 'headphone', 'headphones', 'earphone', 'earphones', 'megaphone', 'saxophone', 'xylophone'];
+/** fetch()'s RequestCredentials: `credentials: 'include'` is an option, not a credential. */
+const FETCH_CREDENTIALS = new Set(['omit', 'same-origin', 'include']);
 
-/** True when `key`'s rule should not redact `raw` whole (the value is scanned instead). */
-export function keyValueExempt(rule: ResolvedKey, key: string, raw: unknown): boolean {
-  switch (rule.class) {
-    case 'card': {
-      // `pan` alone is ambiguous: a PAN has 12 to 19 digits (ISO/IEC 7812), `pan: "left"` is
-      // a camera and `pan: 0.5` a stereo balance. Names such as cardNumber are not.
-      if (normaliseKeyName(key) !== 'pan' || (typeof raw !== 'string' && typeof raw !== 'number')) return false;
-      let digits = 0;
-      const s = String(raw);
-      for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) digits++;
-      return digits < 12;
-    }
-    case 'phone': {
-      const n = normaliseKeyName(key);
-      return DEVICE_PHONES.some((d) => n.endsWith(d));
-    }
-    case 'secret':
-      return typeof raw === 'string' && FETCH_CREDENTIALS.has(raw) && normaliseKeyName(key).endsWith('credentials');
-    default:
-      return false;
+/** True for a value the rule should not redact whole (it is scanned instead). */
+export type ValueExempt = (raw: unknown) => boolean;
+
+/** A PAN has 12 to 19 digits (ISO/IEC 7812): `pan: "left"` is a camera, `pan: 0.5` a balance. */
+const notAPan: ValueExempt = (raw) => {
+  if (typeof raw !== 'string' && typeof raw !== 'number') return false;
+  const s = String(raw);
+  let digits = 0;
+  for (let i = 0; i < s.length && digits < 12; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
   }
+  return digits < 12;
+};
+const fetchOption: ValueExempt = (raw) => typeof raw === 'string' && FETCH_CREDENTIALS.has(raw);
+
+/** The rule a key name really gets, and the value test that goes with it. */
+export function keyRuleFor(rule: ResolvedKey | undefined, key: string): { rule: ResolvedKey | undefined; exempt: ValueExempt | undefined } {
+  if (rule === undefined) return { rule, exempt: undefined };
+  const name = normaliseKeyName(key);
+  if (rule.class === 'phone' && DEVICE_PHONES.some((d) => name.endsWith(d))) return { rule: undefined, exempt: undefined };
+  if (rule.class === 'card' && name === 'pan') return { rule, exempt: notAPan };
+  if (rule.class === 'secret' && name.endsWith('credentials')) return { rule, exempt: fetchOption };
+  return { rule, exempt: undefined };
 }

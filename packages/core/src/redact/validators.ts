@@ -216,9 +216,10 @@ export function isJwt(s: string): boolean {
   return decodeJson(p) !== undefined;
 }
 
-// Words a log line puts where a credential would go when it holds none.
+// Words a log line puts where a credential would go when it holds none, and the status
+// words it puts after the key word ("webhook secret: configured", "authorization: declined").
 const PLACEHOLDER_WORD =
-  /^(?:null|nil|none|undefined|true|false|yes|no|n\/a|na|empty|unset|not[ _-]?set|missing|required|optional|invalid|incorrect|wrong|expired|changed|reset|hidden|masked|redacted|filtered|removed|omitted|placeholder|example|dummy|todo|tbd|string|str|bool|boolean|number|int|object|function|default)$/;
+  /^(?:null|nil|none|undefined|true|false|yes|no|n\/a|na|empty|unset|not[ _-]?set|missing|required|optional|invalid|incorrect|wrong|expired|changed|reset|hidden|masked|redacted|filtered|removed|omitted|placeholder|example|dummy|todo|tbd|string|str|bool|boolean|number|int|object|function|default|configured|provided|present|absent|accepted|rejected|denied|approved|declined|captured|completed|failed|succeeded|success|pending|rotated|updated|revoked|verified|valid|mismatch|ok|set|unchanged|generated|saved|stored|loaded|found|weak|strong|policy|files)$/;
 
 /**
  * True when an assignment's value is obviously not a credential: an empty or constant

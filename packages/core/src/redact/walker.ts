@@ -15,7 +15,7 @@ import { sortKeys } from '../integrity/canonical-json.js';
 import type { Scanner, ScanMatch } from './scanner.js';
 import { rewriteSpans, type Action, type ActionApplier, type RuleMeta } from './actions.js';
 import type { KeyMatcher } from './key-matcher.js';
-import { keyValueExempt } from './key-exemptions.js';
+import { keyRuleFor, type ValueExempt } from './key-exemptions.js';
 import { formatPath, type PathState } from './path-matcher.js';
 import {
   BINARY_PREVIEW_BYTES,
@@ -95,6 +95,8 @@ interface KeyInfo {
   readonly scan: KeyScan | null;
   /** The key-name rule that matches it, if any. */
   readonly rule: ResolvedKey | undefined;
+  /** Values the rule leaves to the value scan (key-exemptions.ts), if any. */
+  readonly exempt: ValueExempt | undefined;
 }
 const KEY_CACHE_LIMIT = 4096;
 const KEY_CACHE_MAX_LENGTH = 256;
@@ -420,7 +422,7 @@ export class Walker {
     let keyRule: ResolvedKey | undefined;
     if (!callow && this.keyWork) {
       const ki = this.keyInfo(k);
-      keyRule = ki.rule;
+      if (ki.rule !== undefined && (ki.exempt === undefined || !ki.exempt(raw))) keyRule = ki.rule;
       const ks = ki.scan;
       if (ks !== null) {
         outKey = ks.out;
@@ -438,7 +440,7 @@ export class Walker {
     let res: Out;
     if (raw === THROWS) res = MARKER_THROWS;
     else if (!callow && cst !== null && cst.redact >= 0) res = this.whole(raw, this.plan.pathEntries[cst.redact]!, depth, cst);
-    else if (keyRule !== undefined && !keyValueExempt(keyRule, k, raw)) res = this.whole(raw, keyRule, depth, cst);
+    else if (keyRule !== undefined) res = this.whole(raw, keyRule, depth, cst);
     else res = this.value(raw, depth + 1, cst, callow, cfilter, false);
     this.path.pop();
     if (res === SKIP || res === REMOVE) return;
@@ -486,7 +488,7 @@ export class Walker {
   private keyInfo(k: string): KeyInfo {
     let ki = this.keyCache.get(k);
     if (ki !== undefined) return ki;
-    ki = { scan: this.keyScan(k), rule: this.plan.keys?.match(k)?.data };
+    ki = { scan: this.keyScan(k), ...keyRuleFor(this.plan.keys?.match(k)?.data, k) };
     if (k.length <= KEY_CACHE_MAX_LENGTH) {
       if (this.keyCache.size >= KEY_CACHE_LIMIT) this.keyCache.clear();
       this.keyCache.set(k, ki);
