@@ -6,10 +6,10 @@
  *   pino({ transport: { targets: [{ target: '@logseal/pino', options }, ...] } })
  *   const stream = await logseal(options); pino(stream)             in-process stream
  *
- * Objects, not lines: pino-abstract-transport parses each line once, through our parseLine
- * (line-parser.ts), which also wraps non-JSON lines and adds the level label. With
- * `parse: 'lines'` it would still call parseLine (JSON.parse by default) for its metadata and
- * we would parse every line twice.
+ * Lines: pino-abstract-transport builds the stream pino writes to (a split2 Transform) and
+ * runs its lifecycle; line-dispatch.ts takes over its write path, so each line is split,
+ * parsed once (line-parser.ts: non-JSON lines wrapped, level label added) and handed to the
+ * pipeline without a trip through the stream's readable side.
  *
  * Flush: thread-stream 4.2 (pinojs/thread-stream#198) answers the main thread's flush(cb)
  * only after the worker's destination flushed: lib/worker.js `flushDestination` calls
@@ -32,6 +32,7 @@ import build from 'pino-abstract-transport';
 import { createPipeline, entryScriptName, errorForThreadBoundary, invalidOption, pipelineOptionsFromConfig, type CloseResult, type Pipeline, type PipelineStats } from '@logseal/core';
 import { configView, lineParser, type LineCounters, type PinoConfigView } from './line-parser.js';
 import type { LogSealPinoOptions } from './options.js';
+import { dispatchLines } from './line-dispatch.js';
 import { joinHub } from './worker-hub.js';
 
 /** Counters of one transport: the pipeline's, plus the lines it read. */
@@ -106,22 +107,6 @@ function niceValue(v: unknown): number {
 const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
- * pino (in-process) and thread-stream's worker (which decodes pino's shared buffer itself)
- * write strings into our split2 stream. A Writable's default `decodeStrings: true` turns each
- * such string back into a Buffer, which split2's StringDecoder then decodes again: twice the
- * UTF-8 work for every byte, and on non-ASCII text the two conversions cost more than the
- * JSON.parse of the line (bench/pino-transport.mjs worker profile: 11 % in
- * string_decoder.write, 7 % in Buffer writes). split2 takes strings as they are (StringDecoder
- * returns a string argument unchanged), so keep them; Buffers still go through its decoder.
- * pino-abstract-transport builds the split2 stream without a way to pass the option, hence
- * the writable state's own flag (a public field of WritableState in Node 20 and 22).
- */
-function keepStringChunks(stream: Transform): void {
-  const state = (stream as unknown as { _writableState?: { decodeStrings?: boolean } })._writableState;
-  if (state !== undefined) state.decodeStrings = false;
-}
-
-/**
  * Builds the transport. Options are validated (and the pipeline built, the spool recovered)
  * before the stream exists, so a bad option fails the worker before its first record; the
  * error carries its code in its message, because pino re-raises it in the main thread from a
@@ -143,37 +128,11 @@ export async function createLogSealStream(options?: LogSealPinoOptions): Promise
 
   const counters: LineCounters = { lines: 0, nonJson: 0 };
   let view: PinoConfigView = configView(undefined);
-  let source: Transform | undefined;
-  let waitingDrain = false;
-  let ending = false;
   let closeResult: CloseResult | undefined;
   let leaveHub: () => void = () => undefined;
 
-  const onData = (obj: unknown): void => {
-    let ok: boolean;
-    try {
-      ok = pipe.write(obj);
-    } catch (err) {
-      source?.destroy(err as Error);
-      return;
-    }
-    // 'block' backpressure: stop reading until the pipeline is below its memory cap. pino's
-    // ThreadStream then holds further lines (the worker stops advancing its read index).
-    // Once end() was called nothing waits: the pipeline takes everything, so close() can
-    // seal it (and spool it) within pino's exit window.
-    if (!ok && !ending && !waitingDrain) {
-      waitingDrain = true;
-      source!.pause();
-      void pipe.drained().then(() => {
-        waitingDrain = false;
-        source!.resume();
-      });
-    }
-  };
-
   const stream = (await build(
     (src) => {
-      source = src;
       const s = src as Transform & { levels?: unknown; messageKey?: unknown; errorKey?: unknown };
       if (inWorker) {
         // expectPinoConfig: pino-abstract-transport calls us once the config arrived.
@@ -184,10 +143,11 @@ export async function createLogSealStream(options?: LogSealPinoOptions): Promise
           if (m !== null && typeof m === 'object' && m.code === 'PINO_CONFIG') view = configView(m.config);
         });
       }
-      src.on('data', onData);
+      // Records go to the pipeline from the write path (line-dispatch.ts); nothing is pushed
+      // to the readable side, which must still flow for the stream to end and autoDestroy.
+      src.resume();
     },
     {
-      parseLine: lineParser(() => view, counters),
       // Only where pino will send it: elsewhere pino-abstract-transport would fail the stream.
       expectPinoConfig: inWorker,
       // pino sets lastLevel/lastObj/... on metadata streams for every record; we need none.
@@ -201,12 +161,17 @@ export async function createLogSealStream(options?: LogSealPinoOptions): Promise
       },
     } as { expectPinoConfig: true; metadata: false },
   )) as unknown as LogSealStream;
-  keepStringChunks(stream);
+  const parse = lineParser(() => view, counters);
+  const lines = dispatchLines(stream, {
+    parse,
+    // 'block' backpressure: pipe.write() is false over the memory cap (the record is taken).
+    deliver: (record) => pipe.write(record),
+    drained: () => pipe.drained(),
+  });
 
   /** Every line written so far has been handed to the pipeline. */
   const inputSettled = async (): Promise<void> => {
-    const src = source!;
-    while (!src.destroyed && (src.writableLength > 0 || src.readableLength > 0 || waitingDrain)) await tick(2);
+    while (!stream.destroyed && (stream.writableLength > 0 || lines.waiting)) await tick(2);
   };
   const flushAll = async (): Promise<void> => {
     await inputSettled();
@@ -229,8 +194,7 @@ export async function createLogSealStream(options?: LogSealPinoOptions): Promise
     },
     end: {
       value: (...args: unknown[]) => {
-        ending = true;
-        if (waitingDrain) source?.resume();
+        lines.release();
         return end(...args);
       },
     },
