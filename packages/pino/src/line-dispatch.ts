@@ -58,17 +58,30 @@ export function dispatchLines(stream: Transform, hooks: LineDispatchHooks): Line
 
   /** Parses and delivers every complete line of `text`; keeps the unfinished tail. Returns deliver()'s last false. */
   const lines = (text: string): boolean => {
-    const buf = rest.length === 0 ? text : rest + text;
     let ok = true;
     let pos = 0;
-    for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n', pos)) {
-      const end = nl > pos && buf.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
-      if (!deliver(parse(buf.slice(pos, end)))) ok = false;
+    let nl = text.indexOf('\n');
+    if (nl === -1) {
+      rest = rest.length === 0 ? text : rest + text;
+      return ok;
+    }
+    if (rest.length > 0) {
+      // The unfinished line joins only its own end: `rest + text` would copy the whole chunk
+      // to flatten it before the first indexOf.
+      ok = line(rest + text.slice(0, nl));
+      rest = '';
+      pos = nl + 1;
+      nl = text.indexOf('\n', pos);
+    }
+    for (; nl !== -1; nl = text.indexOf('\n', pos)) {
+      if (!line(text.slice(pos, nl))) ok = false;
       pos = nl + 1;
     }
-    rest = pos === 0 ? buf : buf.slice(pos);
+    if (pos < text.length) rest = text.slice(pos);
     return ok;
   };
+  /** One line without its LF (a CR before it is dropped too). */
+  const line = (l: string): boolean => deliver(parse(l.length > 0 && l.charCodeAt(l.length - 1) === CR ? l.slice(0, -1) : l));
 
   const state = (stream as unknown as { _writableState?: { decodeStrings?: boolean } })._writableState;
   if (state !== undefined) state.decodeStrings = false;
