@@ -187,7 +187,7 @@ describe('@logseal/pino', () => {
     stream.write('a stray line\n');
     await new Promise<void>((resolve, reject) => logger.flush((err) => (err ? reject(err) : resolve())));
     expect(bodies(received(s))).toHaveLength(1501);
-    expect(stream.stats()).toMatchObject({ linesIn: 1501, nonJsonLines: 1, recordsSent: 1501 });
+    expect(await stream.stats()).toMatchObject({ linesIn: 1501, nonJsonLines: 1, recordsSent: 1501 });
     const result = await stream.close();
     expect(result).toEqual({ delivered: true, spooledBatches: 0, lostRecords: 0 });
     const items = received(s);

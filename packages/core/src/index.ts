@@ -43,6 +43,7 @@ export { merkleRoot, inclusionProof, verifyInclusion, consistencyProof, verifyCo
 export { createPipeline, DROP_CHANNEL } from './pipeline.js';
 export type { Pipeline, PipelineMode, PipelineStats, CloseResult } from './pipeline.js';
 export type { PipelineOptions, BatchOptions, MemoryOptions, SpoolPipelineOptions, OverflowPolicy } from './delivery/pipeline-options.js';
+export { DEFAULT_MEMORY_BYTES } from './delivery/pipeline-options.js';
 export { SEND_CHANNEL, RETRY_CHANNEL, DEAD_LETTER_CHANNEL } from './delivery/deliverer.js';
 export { Spool } from './delivery/spool.js';
 export type { SpoolOptions } from './delivery/spool.js';
@@ -63,3 +64,9 @@ export { entryScriptName } from './entry-script.js';
 export { CONFIG_WARNING_CODES, configWarnings } from './delivery/config-warnings.js';
 export type { ConfigWarning, ConfigWarningCode } from './delivery/config-warnings.js';
 export type { SendEvent, RetryEvent, DropEvent, DeadLetterEvent } from './delivery/events.js';
+// Where the pipeline runs, for the adapters (@logseal/pino, @logseal/winston): in the caller's thread or a worker of its own.
+export { InlineBackend } from './backend/inline-backend.js';
+export { ThreadBackend } from './backend/thread-backend.js';
+export type { Backend, BackendEvents, TransportStats } from './backend/backend.js';
+export { LogSealWarning, WARNING_CODES, watchDelivery } from './backend/warnings.js';
+export type { WarningCode } from './backend/warnings.js';

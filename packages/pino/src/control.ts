@@ -101,7 +101,7 @@ export async function logsealFlush(logger: LoggerOrStream, options: HelperOption
 /** The counters of every LogSeal transport of the logger (an empty array when it has none). */
 export async function logsealStats(logger: LoggerOrStream, options: HelperOptions = {}): Promise<LogSealPinoStats[]> {
   const t = targetOf(logger);
-  if (t.kind === 'local') return t.streams.map((s) => s.stats());
+  if (t.kind === 'local') return Promise.all(t.streams.map((s) => s.stats()));
   const r = await ask(t.stream, 'stats', options.ackTimeoutMs ?? 5000);
   return (r?.stats ?? []) as LogSealPinoStats[];
 }

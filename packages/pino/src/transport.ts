@@ -29,14 +29,17 @@ import { setPriority } from 'node:os';
 import type { Transform } from 'node:stream';
 import { workerData } from 'node:worker_threads';
 import build from 'pino-abstract-transport';
-import { createPipeline, entryScriptName, errorForThreadBoundary, invalidOption, pipelineOptionsFromConfig, type CloseResult, type Pipeline, type PipelineStats } from '@logseal/core';
+import {
+  checkPipelineOptions, DEFAULT_MEMORY_BYTES, entryScriptName, errorForThreadBoundary, InlineBackend, invalidOption, pipelineOptionsFromConfig, ThreadBackend,
+  type Backend, type BackendEvents, type CloseResult, type TransportStats,
+} from '@logseal/core';
 import { configView, lineParser, type LineCounters, type PinoConfigView } from './line-parser.js';
 import type { LogSealPinoOptions } from './options.js';
 import { dispatchLines } from './line-dispatch.js';
 import { joinHub } from './worker-hub.js';
 
-/** Counters of one transport: the pipeline's, plus the lines it read. */
-export interface LogSealPinoStats extends PipelineStats {
+/** Counters of one transport: the pipeline's and its thread's, plus the lines it read. */
+export interface LogSealPinoStats extends TransportStats {
   /** Lines read from pino. */
   linesIn: number;
   /** Lines that were not a JSON object or array, shipped wrapped (`_nonJson: true`). */
@@ -56,7 +59,7 @@ export interface LogSealStream extends Transform {
   flush(cb: (err?: Error | null) => void): void;
   /** Ends the stream: flushes, seals `final`, resolves within closeTimeoutMs. Idempotent. */
   close(): Promise<CloseResult>;
-  stats(): LogSealPinoStats;
+  stats(): Promise<LogSealPinoStats>;
 }
 
 /** Brand of our streams, so the main-thread helpers can tell one from pino's ThreadStream. */
@@ -98,6 +101,19 @@ function withWorkerService(config: LogSealPinoOptions): LogSealPinoOptions {
   return name === null ? config : { ...config, service: name };
 }
 
+/**
+ * Records posted to the pipeline thread and not yet taken by it, at most (bytes of redacted
+ * text): past it the stream holds pino's writes. The memory cap (`memory.maxBytes`) bounds it
+ * too, so a small cap keeps its meaning: at most twice the cap is held, half on each side.
+ */
+const THREAD_QUEUE_BYTES = 16 * 2 ** 20;
+
+function threadValue(v: unknown): boolean {
+  if (v === undefined) return true;
+  if (typeof v !== 'boolean') invalidOption('thread', 'a boolean', v);
+  return v;
+}
+
 function niceValue(v: unknown): number {
   if (v === undefined) return 0;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 19) invalidOption('workerNice', 'an integer 0..19', v);
@@ -114,14 +130,34 @@ const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms)
  */
 export async function createLogSealStream(options?: LogSealPinoOptions): Promise<LogSealStream> {
   const inWorker = pinoWillSendConfig();
-  let pipe: Pipeline;
+  let backend: Backend;
+  let live: LogSealStream | undefined;
+  const events: BackendEvents = {
+    // Delivery trouble is printed as a process warning by the thread that runs the pipeline
+    // (pino's worker threads print to the process's stderr); retries are diagnostics only.
+    warn: () => undefined,
+    // The pipeline thread died: fail the stream, and pino re-raises the error in the main thread.
+    fatal: (err) => live?.destroy(err),
+  };
   try {
-    const { workerNice, ...config } = userOptions(options);
+    const { workerNice, thread: threadOption, ...config } = userOptions(options);
     const nice = niceValue(workerNice);
-    pipe = createPipeline(pipelineOptionsFromConfig(inWorker ? withWorkerService(config) : config));
+    const thread = threadValue(threadOption);
+    const pipelineOptions = pipelineOptionsFromConfig(inWorker ? withWorkerService(config) : config);
     // Linux keeps a nice value per thread (setpriority(2), NOTES), so this lowers only the
-    // priority of pino's worker thread, never the application's threads.
+    // priority of pino's worker thread, never the application's threads; set before the
+    // pipeline thread is created, which inherits it.
     if (inWorker && nice > 0 && process.platform === 'linux') setPriority(0, nice);
+    if (thread) {
+      checkPipelineOptions(pipelineOptions);
+      const tb = new ThreadBackend(pipelineOptions, events, Math.min(THREAD_QUEUE_BYTES, pipelineOptions.memory?.maxBytes ?? DEFAULT_MEMORY_BYTES), false, 'logseal-pino');
+      backend = tb;
+      // The spool and state file are opened in the pipeline thread: their errors too must
+      // come before the stream exists (pino then fails in the main thread).
+      await tb.ready();
+    } else {
+      backend = new InlineBackend(pipelineOptions, events, false);
+    }
   } catch (err) {
     throw inWorker ? errorForThreadBoundary(err) : err;
   }
@@ -156,7 +192,7 @@ export async function createLogSealStream(options?: LogSealPinoOptions): Promise
       // destroy's callback: re-throw the error we were destroyed with, or it is swallowed.
       close: async (err: Error | null) => {
         leaveHub();
-        closeResult = await pipe.close();
+        closeResult = await backend.close();
         if (err) throw err;
       },
     } as { expectPinoConfig: true; metadata: false },
@@ -164,9 +200,9 @@ export async function createLogSealStream(options?: LogSealPinoOptions): Promise
   const parse = lineParser(() => view, counters);
   const lines = dispatchLines(stream, {
     parse,
-    // 'block' backpressure: pipe.write() is false over the memory cap (the record is taken).
-    deliver: (record) => pipe.write(record),
-    drained: () => pipe.drained(),
+    // 'block' backpressure: write() is false over the memory cap or the thread queue (the record is taken).
+    deliver: (record) => backend.write(record as object),
+    drained: () => backend.drained(),
   });
 
   /** Every line written so far has been handed to the pipeline. */
@@ -175,14 +211,14 @@ export async function createLogSealStream(options?: LogSealPinoOptions): Promise
   };
   const flushAll = async (): Promise<void> => {
     await inputSettled();
-    await pipe.flush();
+    await backend.flush();
   };
-  const stats = (): LogSealPinoStats => ({ ...pipe.stats(), linesIn: counters.lines, nonJsonLines: counters.nonJson });
+  const stats = async (): Promise<LogSealPinoStats> => ({ ...(await backend.stats()), linesIn: counters.lines, nonJsonLines: counters.nonJson });
 
   const end = stream.end.bind(stream) as (...a: unknown[]) => LogSealStream;
   Object.defineProperties(stream, {
     [LOGSEAL_STREAM]: { value: true },
-    sid: { get: () => pipe.sid, enumerable: true },
+    sid: { get: () => backend.sid, enumerable: true },
     stats: { value: stats },
     flush: {
       // One declared parameter: thread-stream passes its callback when flush.length > 0.
@@ -201,14 +237,15 @@ export async function createLogSealStream(options?: LogSealPinoOptions): Promise
     close: {
       value: async (): Promise<CloseResult> => {
         if (closeResult !== undefined) return closeResult;
-        if (stream.destroyed) return pipe.close();
+        if (stream.destroyed) return backend.close();
         const closed = once(stream, 'close');
         if (!stream.writableEnded) stream.end();
         await closed.catch(() => undefined);
-        return closeResult ?? (await pipe.close());
+        return closeResult ?? (await backend.close());
       },
     },
   });
   leaveHub = joinHub({ flush: flushAll, stats });
+  live = stream;
   return stream;
 }

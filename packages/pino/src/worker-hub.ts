@@ -40,7 +40,7 @@ export interface HubReply {
 
 export interface HubMember {
   flush(): Promise<void>;
-  stats(): unknown;
+  stats(): Promise<unknown>;
 }
 
 let members: Set<HubMember> | undefined;
@@ -55,7 +55,10 @@ function onMessage(msg: unknown): void {
   const list = [...(members ?? [])];
   const id = m.id;
   if (m.op === 'stats') {
-    post({ id, phase: 'done', count: list.length, stats: list.map((x) => x.stats()) });
+    void Promise.all(list.map((x) => x.stats())).then(
+      (stats) => post({ id, phase: 'done', count: list.length, stats }),
+      () => post({ id, phase: 'done', count: list.length, stats: [] }),
+    );
   } else if (m.op === 'flush') {
     post({ id, phase: 'ack', count: list.length });
     void Promise.allSettled(list.map((x) => x.flush())).then((rs) => {

@@ -46,6 +46,10 @@ describe('createLogSealStream (in-process)', () => {
       code: 'LOGSEAL_ERR_INVALID_OPTION',
       message: expect.stringContaining('batch.maxRecords'),
     });
+    await expect(createLogSealStream({ url: 'http://127.0.0.1:9', macKey: k.macKey, thread: 'yes' as never })).rejects.toMatchObject({
+      code: 'LOGSEAL_ERR_INVALID_OPTION',
+      message: expect.stringContaining('thread'),
+    });
     await expect(createLogSealStream({ url: 'http://127.0.0.1:9', macKey: k.macKey, workerNice: 40 })).rejects.toMatchObject({
       code: 'LOGSEAL_ERR_INVALID_OPTION',
       message: expect.stringContaining('workerNice'),
@@ -79,20 +83,20 @@ describe('createLogSealStream (in-process)', () => {
     expect(bodies(sink)).toHaveLength(50);
   });
 
-  it('block backpressure: the stream holds writes at the memory cap and loses nothing once the sink is back', async () => {
-    const { sink, stream } = await setup({ batch: { maxRecords: 50, maxBytes: 20_000 }, memory: { maxBytes: 60_000 }, retry: { baseMs: 5, capMs: 20, deadlineMs: 60_000 } });
+  it.each([true, false])('block backpressure (thread: %s): the stream holds writes at the memory cap and loses nothing once the sink is back', async (thread) => {
+    const { sink, stream } = await setup({ thread, batch: { maxRecords: 50, maxBytes: 20_000 }, memory: { maxBytes: 60_000 }, retry: { baseMs: 5, capMs: 20, deadlineMs: 60_000 } });
     sink.setDefault({ status: 503, headers: { 'retry-after': '0' } });
     const logger = pino(stream);
     for (let i = 0; i < 2000; i++) logger.info({ i, pad: 'x'.repeat(200) });
     await new Promise((r) => setTimeout(r, 200));
-    expect(stream.stats().recordsIn).toBeLessThan(2000); // paused: the rest waits in the stream
+    expect((await stream.stats()).recordsIn).toBeLessThan(2000); // paused: the rest waits in the stream
     // Held in the stream's write buffer: write() returns false, so thread-stream's worker stops reading.
     expect(stream.writableNeedDrain).toBe(true);
     expect(stream.writableLength).toBeGreaterThan(0);
     sink.setDefault({ status: 200 });
     await stream.flush();
     expect(bodies(sink).map((b) => b.i)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
-    expect(stream.stats().recordsDropped).toBe(0);
+    expect((await stream.stats()).recordsDropped).toBe(0);
   });
 
   it('destroyed with an error: the pipeline is closed (sealed final) and the error still surfaces', async () => {

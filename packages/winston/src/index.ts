@@ -8,9 +8,8 @@ import { createTransport } from './transport.js';
 
 export { LogSealTransport, createTransport } from './transport.js';
 export type { LogSealTransportOptions } from './options.js';
-export type { TransportStats } from './backend.js';
-export { LogSealWarning, WARNING_CODES } from './warnings.js';
-export type { WarningCode } from './warnings.js';
+export { LogSealWarning, WARNING_CODES } from '@logseal/core';
+export type { TransportStats, WarningCode } from '@logseal/core';
 export { endLogger, closeOnSignal } from './shutdown.js';
 export type { EndableLogger } from './shutdown.js';
 export type { CloseResult, ShutdownOnSignalOptions } from '@logseal/core';

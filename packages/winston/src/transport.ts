@@ -13,7 +13,7 @@
  *   - close(): winston calls it when the transport is removed (logger.remove/clear/close);
  *     it closes the pipeline the same way and returns the CloseResult promise.
  *   - Events, as winston transports emit them: 'warn' (delivery trouble, never fatal: see
- *     warnings.ts), 'error' (the transport cannot go on: the worker failed or its spool could
+ *     core's backend/warnings.ts), 'error' (the transport cannot go on: the worker failed or its spool could
  *     not be opened; winston re-emits it on the logger, so listen there), 'logged' (info).
  *   - winston's exception and rejection handlers set `_ending` on handling transports before
  *     logging the uncaught error, then wait for their 'finish' (3 s at most) and exit: after
@@ -21,13 +21,9 @@
  *     logger's exitOnError is false (then it only flushes, and stays usable).
  */
 import TransportStream from 'winston-transport';
-import type { CloseResult } from '@logseal/core';
-import type { Backend, BackendEvents, TransportStats } from './backend.js';
-import { InlineBackend } from './inline-backend.js';
+import { InlineBackend, LogSealWarning, ThreadBackend, type Backend, type BackendEvents, type CloseResult, type TransportStats } from '@logseal/core';
 import { resolveTransportOptions, type LogSealTransportOptions } from './options.js';
 import { recordOf, type Info } from './record.js';
-import { ThreadBackend } from './thread-backend.js';
-import { LogSealWarning } from './warnings.js';
 
 export class LogSealTransport extends TransportStream {
   /** Transport name (option `name`, default 'logseal'). */
@@ -55,7 +51,7 @@ export class LogSealTransport extends TransportStream {
       warn: (w) => void this.emit('warn', w),
       fatal: (err) => void this.emit('error', err),
     };
-    this.#backend = o.thread ? new ThreadBackend(o.pipeline, events, o.queueBytes, o.exitHook) : new InlineBackend(o.pipeline, events, o.exitHook);
+    this.#backend = o.thread ? new ThreadBackend(o.pipeline, events, o.queueBytes, o.exitHook, 'logseal-winston') : new InlineBackend(o.pipeline, events, o.exitHook);
   }
 
   /** Stream id of this transport's chain (thread mode: once the worker has started). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { WARNING_CODES } from '../src/warnings.js';
+import { WARNING_CODES } from '@logseal/core';
 
 describe('docs/winston.md', () => {
   it('lists every warning code the transport emits', () => {

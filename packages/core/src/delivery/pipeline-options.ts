@@ -125,6 +125,9 @@ function overflow(name: string, v: unknown): OverflowPolicy {
   return v as OverflowPolicy;
 }
 
+/** Default memory cap of a pipeline (`memory.maxBytes`): 16 MiB (docs/delivery.md: a larger queue measurably slowed GC). */
+export const DEFAULT_MEMORY_BYTES = 16 * 2 ** 20;
+
 export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipelineOptions {
   if (typeof options !== 'object' || options === null) invalidOption('options', 'an object', options);
   rejectUnknownOptions('options', options, KNOWN);
@@ -145,7 +148,7 @@ export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipeli
     maxBytes: posInt('batch.maxBytes', b.maxBytes, 2 ** 20),
     maxAgeMs: posInt('batch.maxAgeMs', b.maxAgeMs, 1000),
   };
-  const memory = { maxBytes: posInt('memory.maxBytes', m.maxBytes, 16 * 2 ** 20), overflow: overflow('memory.overflow', m.overflow) };
+  const memory = { maxBytes: posInt('memory.maxBytes', m.maxBytes, DEFAULT_MEMORY_BYTES), overflow: overflow('memory.overflow', m.overflow) };
   if (memory.maxBytes < batch.maxBytes) invalidOption('memory.maxBytes', `>= batch.maxBytes (${batch.maxBytes})`, memory.maxBytes);
   const { spool: _spool, ...rest } = options;
   const resolved: ResolvedPipelineOptions = {

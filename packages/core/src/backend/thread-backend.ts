@@ -1,22 +1,24 @@
 /**
- * Thread mode (the default), application side: redacts each record here, in log(), into its
- * canonical body text (@logseal/core's prepareRecord, the same walk the in-process pipeline
- * makes), posts the prepared records to the pipeline worker in chunks, and answers the
- * transport's write / flush / close / stats from the worker's replies (protocol.ts).
+ * Thread mode, producer side: the thread that calls write() (the application's thread under
+ * @logseal/winston, pino's transport worker under @logseal/pino) redacts each record here
+ * into its canonical body text (prepareRecord, the same walk the in-process pipeline makes),
+ * posts the prepared records to the pipeline worker in chunks, and answers the adapter's
+ * write / flush / close / stats from the worker's replies (protocol.ts).
  *
- * Why redact on this side: log() must copy the record synchronously anyway (the application
- * may change its objects right after logging), and the redacting walk IS such a copy, into
- * exactly the text the chain hashes. The worker then has no JSON to parse and nothing to
- * redact: it chains, seals and ships. Only redacted text crosses to the worker, and the
- * `logseal:redact` diagnostics events are published in the application's thread, where its
- * subscribers are. docs/winston.md ("Thread or not") has the measurements.
+ * Why split the work there: write() must copy the record synchronously anyway (the
+ * application may change its objects right after logging), and the redacting walk IS such a
+ * copy, into exactly the text the chain hashes. The worker then has no JSON to parse and
+ * nothing to redact: it chains, seals and ships. Only redacted text crosses to the worker,
+ * and the `logseal:redact` diagnostics events are published in the producer's thread. On two
+ * cores the two halves cost about the same per record, so they run side by side:
+ * docs/winston.md ("Thread or not") and docs/pino.md ("Two threads") have the measurements.
  *
  * The worker is unref'd: it never keeps the application alive by itself. It is ref'd only
  * while the application waits on it (a flush, a close, a log() callback held back for queue
  * space), so `await transport.flush()` and logger.end() complete.
  *
- * Exit (issue 5: process.exit() right after logging must not lose records): winston has no
- * exit hook, and nothing asynchronous runs after process 'exit'. But the worker is a thread
+ * Exit (issue 5: process.exit() right after logging must not lose records), `exitHook`:
+ * winston has no exit hook, and nothing asynchronous runs after process 'exit'. But the worker is a thread
  * of its own: it keeps running while this thread blocks. The 'exit' hook posts what is
  * buffered and a close, then blocks in Atomics.wait until the worker has delivered (or
  * spooled) and sealed `final`, for at most closeTimeoutMs + 2 s. pino's thread-stream does
@@ -24,7 +26,10 @@
  * logger.end() and an uncaught exception, which both emit 'exit'.
  */
 import { Worker } from 'node:worker_threads';
-import { createRedactor, prepareRecord, type CloseResult, type PipelineOptions, type PipelineStats, type Redactor } from '@logseal/core';
+import type { PipelineOptions } from '../delivery/pipeline-options.js';
+import type { CloseResult, PipelineStats } from '../pipeline.js';
+import { prepareRecord } from '../record-prep.js';
+import { createRedactor, type Redactor } from '../redact/redactor.js';
 import type { Backend, BackendEvents, TransportStats } from './backend.js';
 import { CHUNK_BYTES, CHUNK_RECORDS, CTL_CLOSED, CTL_WAITING, type CloseReply, type FromWorker, type ToWorker, type WireError, type WorkerInit } from './protocol.js';
 import { LogSealWarning } from './warnings.js';
@@ -62,6 +67,8 @@ export class ThreadBackend implements Backend {
   readonly #pending = new Map<number, Pending>();
   #drainWaiters: (() => void)[] = [];
   #sid: string | undefined;
+  #ready: Promise<string> | undefined;
+  #readyWaiter: Pending | undefined;
   #dead: Error | undefined;
   #closing: Promise<CloseResult> | undefined;
   #closeResult: CloseReply | undefined;
@@ -70,8 +77,11 @@ export class ThreadBackend implements Backend {
   #refs = 0;
   readonly #onExit: (() => void) | undefined;
 
-  /** Options must already be checked (checkPipelineOptions): the worker reports only I/O failures. */
-  constructor(options: PipelineOptions, events: BackendEvents, queueBytes: number, exitHook: boolean) {
+  /**
+   * Options must already be checked (checkPipelineOptions): the worker reports only I/O
+   * failures (ready() rejects with them). `name` names the thread (debuggers, profiles).
+   */
+  constructor(options: PipelineOptions, events: BackendEvents, queueBytes: number, exitHook: boolean, name = 'logseal-pipeline') {
     this.#events = events;
     this.#queueBytes = queueBytes;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 8000;
@@ -81,7 +91,7 @@ export class ThreadBackend implements Backend {
     this.#ctl = new Int32Array(ctl);
     this.#taken = new BigInt64Array(taken);
     const init: WorkerInit = { options, ctl, taken };
-    this.#worker = new Worker(WORKER_URL, { workerData: init, name: 'logseal-winston' });
+    this.#worker = new Worker(WORKER_URL, { workerData: init, name });
     this.#worker.on('message', (m: FromWorker) => this.#onMessage(m));
     this.#worker.on('error', (err) => this.#fail(err));
     this.#worker.on('exit', (code) => {
@@ -101,6 +111,17 @@ export class ThreadBackend implements Backend {
 
   get sid(): string | undefined {
     return this.#sid;
+  }
+
+  /** Resolves with the stream id once the worker's pipeline is built; rejects with the error that kept it from being built. */
+  ready(): Promise<string> {
+    if (this.#sid !== undefined) return Promise.resolve(this.#sid);
+    if (this.#dead !== undefined) return Promise.reject(this.#dead);
+    this.#ready ??= new Promise<string>((resolve, reject) => {
+      this.#readyWaiter = { resolve: resolve as (v: unknown) => void, reject };
+      this.#ref();
+    });
+    return this.#ready;
   }
 
   get closed(): boolean {
@@ -221,6 +242,11 @@ export class ThreadBackend implements Backend {
     switch (m.t) {
       case 'ready':
         this.#sid = m.sid;
+        if (this.#readyWaiter !== undefined) {
+          this.#readyWaiter.resolve(m.sid);
+          this.#readyWaiter = undefined;
+          this.#unref();
+        }
         return;
       case 'drain':
         return this.#wakeDrain();
@@ -251,6 +277,8 @@ export class ThreadBackend implements Backend {
   #fail(err: Error): void {
     if (this.#dead !== undefined) return;
     this.#dead = err;
+    this.#readyWaiter?.reject(err);
+    this.#readyWaiter = undefined;
     for (const p of this.#pending.values()) p.reject(err);
     this.#pending.clear();
     this.#refs = 0;

@@ -1,17 +1,18 @@
 /**
  * Thread mode, worker side: owns @logseal/core's pipeline and feeds it the records the
- * application's thread posts prepared: redacted, as canonical body text (protocol.ts). Messages are handled strictly in
+ * producer's thread (thread-backend.ts) posts prepared: redacted, as canonical body text (protocol.ts). Messages are handled strictly in
  * order, one at a time: a flush or close posted after some records covers those records.
  *
  * Backpressure: pipeline.write() returning false ('block' policy at the memory or spool cap)
  * makes this loop await drained() before the next record, so the queue between the threads
- * grows and the application's thread holds log() callbacks back (thread-backend.ts).
+ * grows and the producer holds its writes back (winston's log() callbacks, pino's stream writes) (thread-backend.ts).
  *
  * Exit: when the pipeline is closed (or cannot be built, or a message fails fatally) ctl[CLOSED]
- * is set and notified, which is what the application's 'exit' hook blocks on.
+ * is set and notified, which is what the producer's 'exit' hook blocks on.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createPipeline, type Pipeline, type PipelineOptions } from '@logseal/core';
+import { createPipeline, type Pipeline } from '../pipeline.js';
+import type { PipelineOptions } from '../delivery/pipeline-options.js';
 import { CTL_CLOSED, CTL_WAITING, toWire, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
 import { watchDelivery } from './warnings.js';
 
@@ -47,7 +48,7 @@ process.on('warning', (w: Error & { code?: string }) => {
 function start(): void {
   let pipeline: Pipeline;
   try {
-    // Records come redacted from the application's thread (thread-backend.ts).
+    // Records come redacted from the producer's thread (thread-backend.ts).
     pipeline = createPipeline(revive(init.options), { prepared: true });
   } catch (err) {
     // Options were checked in the application's thread; what fails here needs I/O (a spool held

@@ -8,7 +8,8 @@
  * filtered to this transport's stream id, in whichever thread runs the pipeline.
  */
 import * as diagnostics_channel from 'node:diagnostics_channel';
-import { DEAD_LETTER_CHANNEL, RETRY_CHANNEL, type DeadLetterEvent, type RetryEvent } from '@logseal/core';
+import { DEAD_LETTER_CHANNEL, RETRY_CHANNEL } from '../delivery/deliverer.js';
+import type { DeadLetterEvent, RetryEvent } from '../delivery/events.js';
 
 /** Codes of the warnings this transport emits (LogSealError codes are for thrown errors). */
 export const WARNING_CODES = {

@@ -8,7 +8,8 @@
  * 'beforeExit' (the event loop ran dry without logger.end()) the pipeline is closed, which
  * schedules the delivery and keeps the process alive until it is done.
  */
-import { createPipeline, type CloseResult, type Pipeline, type PipelineOptions } from '@logseal/core';
+import { createPipeline, type CloseResult, type Pipeline } from '../pipeline.js';
+import type { PipelineOptions } from '../delivery/pipeline-options.js';
 import type { Backend, BackendEvents, TransportStats } from './backend.js';
 import { LogSealWarning, watchDelivery } from './warnings.js';
 

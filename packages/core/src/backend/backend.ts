@@ -1,9 +1,10 @@
 /**
- * The pipeline as the transport sees it, in either thread: InlineBackend runs @logseal/core's
- * pipeline in the application's thread, ThreadBackend in a worker thread. The transport holds
- * one and knows nothing else about where the work happens.
+ * The pipeline as an adapter (the pino and winston transports) sees it: InlineBackend runs
+ * the pipeline in the caller's thread, ThreadBackend redacts there and chains, seals and
+ * ships in a worker thread of its own. The adapter holds one and knows nothing else about
+ * where the work happens.
  */
-import type { CloseResult, PipelineStats } from '@logseal/core';
+import type { CloseResult, PipelineStats } from '../pipeline.js';
 import type { LogSealWarning } from './warnings.js';
 
 /** Pipeline counters plus what the adapter adds. */

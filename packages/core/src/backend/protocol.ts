@@ -16,7 +16,8 @@
  *   taken[0]          bytes of record text the worker has written into the pipeline so far;
  *                     posted minus taken is the queue between the threads. taken[1]: records.
  */
-import type { CloseResult, PipelineOptions, PipelineStats } from '@logseal/core';
+import type { CloseResult, PipelineStats } from '../pipeline.js';
+import type { PipelineOptions } from '../delivery/pipeline-options.js';
 
 export const CHUNK_RECORDS = 512;
 export const CHUNK_BYTES = 512 * 1024;
