@@ -67,6 +67,7 @@ export type { SendEvent, RetryEvent, DropEvent, DeadLetterEvent } from './delive
 // Where the pipeline runs, for the adapters (@logseal/pino, @logseal/winston): in the caller's thread or a worker of its own.
 export { InlineBackend } from './backend/inline-backend.js';
 export { ThreadBackend } from './backend/thread-backend.js';
+export type { ThreadOptions } from './backend/thread-backend.js';
 export type { Backend, BackendEvents, TransportStats } from './backend/backend.js';
 export { LogSealWarning, WARNING_CODES, watchDelivery } from './backend/warnings.js';
 export type { WarningCode } from './backend/warnings.js';

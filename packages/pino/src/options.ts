@@ -66,6 +66,14 @@ export interface LogSealPinoOptions extends TransportConfig {
    */
   thread?: boolean;
   /**
+   * Linux, `thread: true` only: how much lower the pipeline thread's priority is than the
+   * thread that starts it (nice 0..19). It is the second stage, so under contention the
+   * application and the parsing stage win and it catches up when they idle: on two cores this
+   * both raised the delivered rate and kept the main thread at the no-op target's cost
+   * (docs/pino.md, "Two threads"). Default: 10.
+   */
+  threadNice?: number;
+  /**
    * Linux only, worker transports only: the nice value (0..19) of pino's transport worker
    * thread. Higher values let the application's threads win the CPU when cores are contended;
    * the worker catches up when they idle, while pino holds the backlog in the main thread's

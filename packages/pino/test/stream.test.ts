@@ -50,6 +50,10 @@ describe('createLogSealStream (in-process)', () => {
       code: 'LOGSEAL_ERR_INVALID_OPTION',
       message: expect.stringContaining('thread'),
     });
+    await expect(createLogSealStream({ url: 'http://127.0.0.1:9', macKey: k.macKey, threadNice: -1 })).rejects.toMatchObject({
+      code: 'LOGSEAL_ERR_INVALID_OPTION',
+      message: expect.stringContaining('threadNice'),
+    });
     await expect(createLogSealStream({ url: 'http://127.0.0.1:9', macKey: k.macKey, workerNice: 40 })).rejects.toMatchObject({
       code: 'LOGSEAL_ERR_INVALID_OPTION',
       message: expect.stringContaining('workerNice'),

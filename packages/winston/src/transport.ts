@@ -51,7 +51,7 @@ export class LogSealTransport extends TransportStream {
       warn: (w) => void this.emit('warn', w),
       fatal: (err) => void this.emit('error', err),
     };
-    this.#backend = o.thread ? new ThreadBackend(o.pipeline, events, o.queueBytes, o.exitHook, 'logseal-winston') : new InlineBackend(o.pipeline, events, o.exitHook);
+    this.#backend = o.thread ? new ThreadBackend(o.pipeline, events, { queueBytes: o.queueBytes, exitHook: o.exitHook, name: 'logseal-winston' }) : new InlineBackend(o.pipeline, events, o.exitHook);
   }
 
   /** Stream id of this transport's chain (thread mode: once the worker has started). */

@@ -10,6 +10,7 @@
  * Exit: when the pipeline is closed (or cannot be built, or a message fails fatally) ctl[CLOSED]
  * is set and notified, which is what the producer's 'exit' hook blocks on.
  */
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createPipeline, type Pipeline } from '../pipeline.js';
 import type { PipelineOptions } from '../delivery/pipeline-options.js';
@@ -46,6 +47,14 @@ process.on('warning', (w: Error & { code?: string }) => {
 
 /** Builds the pipeline and serves messages; returns at once (ending the thread) if it cannot be built. */
 function start(): void {
+  // Linux keeps a nice value per thread (setpriority(2), NOTES): pid 0 is this thread alone.
+  if (init.nice > 0 && process.platform === 'linux') {
+    try {
+      setPriority(0, Math.min(19, getPriority(0) + init.nice));
+    } catch {
+      // Not permitted or not supported: run at the inherited priority.
+    }
+  }
   let pipeline: Pipeline;
   try {
     // Records come redacted from the producer's thread (thread-backend.ts).

@@ -30,6 +30,8 @@ export interface WorkerInit {
   options: PipelineOptions;
   ctl: SharedArrayBuffer;
   taken: SharedArrayBuffer;
+  /** Linux: raise the thread's nice value by this much at start (0: leave it). */
+  nice: number;
 }
 
 /** A serialisable error: name, message, LogSeal code when there is one, stack. */

@@ -48,6 +48,21 @@ function fromWire(w: WireError): Error {
   return e;
 }
 
+/** How the pipeline thread runs. */
+export interface ThreadOptions {
+  /** Bytes of prepared records posted and not yet taken by the worker's pipeline, at most; past it write() returns false. */
+  queueBytes: number;
+  /** Block in process 'exit' until the worker has delivered and sealed `final` (see above). */
+  exitHook: boolean;
+  /** The thread's name (debuggers, profiles). Default 'logseal-pipeline'. */
+  name?: string;
+  /**
+   * Linux: the pipeline thread's nice value (0..19), added to the one it inherits from the
+   * thread that creates it. Default 0.
+   */
+  nice?: number;
+}
+
 export class ThreadBackend implements Backend {
   readonly #worker: Worker;
   readonly #events: BackendEvents;
@@ -79,9 +94,10 @@ export class ThreadBackend implements Backend {
 
   /**
    * Options must already be checked (checkPipelineOptions): the worker reports only I/O
-   * failures (ready() rejects with them). `name` names the thread (debuggers, profiles).
+   * failures (ready() rejects with them).
    */
-  constructor(options: PipelineOptions, events: BackendEvents, queueBytes: number, exitHook: boolean, name = 'logseal-pipeline') {
+  constructor(options: PipelineOptions, events: BackendEvents, thread: ThreadOptions) {
+    const { queueBytes, exitHook, name = 'logseal-pipeline', nice = 0 } = thread;
     this.#events = events;
     this.#queueBytes = queueBytes;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 8000;
@@ -90,7 +106,7 @@ export class ThreadBackend implements Backend {
     const taken = new SharedArrayBuffer(16);
     this.#ctl = new Int32Array(ctl);
     this.#taken = new BigInt64Array(taken);
-    const init: WorkerInit = { options, ctl, taken };
+    const init: WorkerInit = { options, ctl, taken, nice };
     this.#worker = new Worker(WORKER_URL, { workerData: init, name });
     this.#worker.on('message', (m: FromWorker) => this.#onMessage(m));
     this.#worker.on('error', (err) => this.#fail(err));
