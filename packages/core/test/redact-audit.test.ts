@@ -91,8 +91,13 @@ describe('left alone: code, prose and near-misses', () => {
     expect(secrets.redact({ credentials: 'same-origin', mode: 'cors' }).findings).toEqual([]);
     expect(pci.redact({ camera: { pan: 'left', tilt: 10 } }).findings).toEqual([]);
     expect(gdpr.redact({ microphone: 'granted', iphone: 14 }).findings).toEqual([]);
+    const cursors = { NextToken: 'eyJleHBpcmF0aW9uIjpudWxsLCJib3RvX3RydW5jYXRlX2Ftb3VudCI6MX0=', nextPageToken: 'CAESBggDEAEYAQ', pageToken: 'CBQQAA', continuationToken: '+RID:~4sM0AIwnHvECAAAAAAAAAA==#RT:1#TRC:10', $skipToken: 'X%274453707402%27', resumeToken: { _data: '8263F2A1B2000000012B022C0100296E5A1004' } };
+    expect(secrets.redact(cursors).findings).toEqual([]);
     // ... while the same names with what they stand for are still redacted.
     expect(text(secrets.redact({ credentials: 'user:Tr0ub4dor&3' }).value)).not.toContain('Tr0ub4dor');
+    expect(text(secrets.redact({ nextAccessToken: 'Zq9vX2mR7tLw4pK8', pageAuthToken: 'Hy6bN3cV9xQe2sJ5' }).value)).not.toMatch(/Zq9vX2mR7tLw4pK8|Hy6bN3cV9xQe2sJ5/);
+    // A real secret under a cursor name is still caught by the value rules.
+    expect(text(secrets.redact({ nextToken: 'sk_live_51Hq8ZtK2eRvX9mPqL3wN7yB' }).value)).not.toContain('51Hq8ZtK2eRvX9mPqL3wN7yB');
     expect(text(pci.redact({ pan: '4111 1111 1111 1111' }).value)).not.toContain('4111 1111 1111');
     expect(text(gdpr.redact({ phone: '+44 20 7946 0958' }).value)).not.toContain('7946');
   });

@@ -11,6 +11,14 @@ import { normaliseKeyName } from './key-matcher.js';
 
 /** Names `*phone` matches that are devices, not phone numbers. */
 const DEVICE_PHONES = ['microphone', 'iphone', 'headphone', 'headphones', 'earphone', 'earphones', 'megaphone', 'saxophone', 'xylophone'];
+/**
+ * Pagination and sync cursors that `*token` matches: opaque positions the server hands out
+ * with each page (AWS `NextToken`, Google `pageToken` / `nextPageToken`, Azure
+ * `continuationToken` / `$skipToken`, MongoDB `resumeToken`, Microsoft Graph delta
+ * `syncToken`). They open nothing, and logging them is how paging is debugged. Exact
+ * normalised names only: `nextAccessToken` or `pageAuthToken` keep the rule.
+ */
+const CURSOR_TOKENS = new Set(['nexttoken', 'pagetoken', 'nextpagetoken', 'prevpagetoken', 'previouspagetoken', 'continuationtoken', 'paginationtoken', 'skiptoken', 'synctoken', 'resumetoken', 'cursortoken']);
 /** fetch()'s RequestCredentials: `credentials: 'include'` is an option, not a credential. */
 const FETCH_CREDENTIALS = new Set(['omit', 'same-origin', 'include']);
 
@@ -37,5 +45,6 @@ export function keyRuleFor(rule: ResolvedKey | undefined, key: string): { rule: 
   if (rule.class === 'phone' && DEVICE_PHONES.some((d) => name.endsWith(d))) return { rule: undefined, exempt: undefined };
   if (rule.class === 'card' && name === 'pan') return { rule, exempt: notAPan };
   if (rule.class === 'secret' && name.endsWith('credentials')) return { rule, exempt: fetchOption };
+  if (rule.class === 'secret' && CURSOR_TOKENS.has(name)) return { rule: undefined, exempt: undefined };
   return { rule, exempt: undefined };
 }
