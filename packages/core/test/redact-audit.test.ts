@@ -102,3 +102,97 @@ describe('left alone: code, prose and near-misses', () => {
     expect(text(gdpr.redact({ phone: '+44 20 7946 0958' }).value)).not.toContain('7946');
   });
 });
+
+// Cases from the audit of structured payloads (2026-11-22, third session): Kubernetes, ECS,
+// OpenTelemetry, Node request objects, SQL statements, Rails secrets, e-mail role addresses.
+describe('structured payloads: values named by a sibling, and what real payloads hold', () => {
+  it('a {name, value} / {key, value} / {Key, Value} pair falls under its name’s key rule', () => {
+    const rec = {
+      env: [
+        { name: 'AWS_SECRET_ACCESS_KEY', value: 'OrhLrxScRMTpZUIh0yX7IADYwfKu/1tXakctIpH8' },
+        { name: 'NODE_ENV', value: 'production' },
+      ],
+      environment: [{ Name: 'DB_PASSWORD', Value: 'Zx9!vQ2#mL7$' }],
+      attributes: [
+        { key: 'db.password', value: { stringValue: 'Tr0ub4dor&3' } },
+        { key: 'http.method', value: { stringValue: 'GET' } },
+      ],
+      tags: [{ Key: 'team', Value: 'payments' }],
+    };
+    const out = secrets.redact(rec);
+    const t = text(out.value);
+    for (const s of ['OrhLrxScRMTpZUIh0yX7IADYwfKu', 'Zx9!vQ2#mL7$', 'Tr0ub4dor&3']) expect(t).not.toContain(s);
+    for (const s of ['production', 'NODE_ENV', 'GET', 'payments', 'AWS_SECRET_ACCESS_KEY']) expect(t).toContain(s);
+    expect(out.findings.map((f) => f.path)).toEqual(expect.arrayContaining(['$.env[0].value', '$.environment[0].Value', '$.attributes[0].value']));
+  });
+
+  it('a record whose `name` is just a field is not a pair (more than four keys)', () => {
+    const rec = { name: 'password-reset', value: 'sent', user: 'u1', at: 1, ok: true };
+    expect(secrets.redact(rec).findings).toEqual([]);
+  });
+
+  it('header entry lists ([name, value] pairs) fall under the header name’s rule; a lone pair of words is data', () => {
+    const out = secrets.redact({ headers: [['accept', '*/*'], ['authorization', 'Token 9f8e7d6c5b4a39281706f5e4d3c2b1a0'], ['cookie', 'sid=s%3Aabc123def456']] });
+    const t = text(out.value);
+    expect(t).not.toContain('9f8e7d6c5b4a39281706f5e4d3c2b1a0');
+    expect(t).not.toContain('abc123def456');
+    expect(t).toContain('*/*');
+    expect(secrets.redact({ tags: ['auth', 'v2'], scopes: ['token', 'read'] }).findings).toEqual([]);
+  });
+
+  it('HTTP Basic credentials outside a header line (Node rawHeaders), SQL password literals', () => {
+    const basic = 'c3ZjLXJlcG9ydHM6a040I0Mwd29DYjFXeE5mbg==';
+    expect(text(secrets.redact({ rawHeaders: ['Host', 'api', 'Authorization', `Basic ${basic}`] }).value)).not.toContain(basic);
+    for (const stmt of ["ALTER ROLE reporting WITH LOGIN PASSWORD 'Summer2024!Prod'", "CREATE USER 'app'@'%' IDENTIFIED BY 'n7#Qv9zL2pW'"]) {
+      const out = secrets.redact({ 'db.statement': stmt });
+      expect(text(out.value)).not.toMatch(/Summer2024!Prod|n7#Qv9zL2pW/);
+    }
+    expect(secrets.redact({ msg: 'Basic plan selected', 'db.statement': 'SELECT password_hash FROM users WHERE id = $1' }).findings).toEqual([]);
+  });
+
+  it('pass, pwd and SECRET_KEY_BASE by name; a pwd that is a path is the working directory', () => {
+    const t = text(secrets.redact({ auth: undefined, login: { user: 'svc', pass: 'hunter2!' }, pwd: 'S3cr3t!', SECRET_KEY_BASE: 'a1'.repeat(64) }).value);
+    expect(t).not.toMatch(/hunter2!|S3cr3t!|a1a1a1a1/);
+    expect(secrets.redact({ pwd: '/srv/app/current', cwd: '/srv/app' }).findings).toEqual([]);
+  });
+
+  it('a cookie header under any *cookie name; a connection string that only names a server', () => {
+    const out = secrets.redact({ attributes: [{ key: 'http.request.header.cookie', value: { arrayValue: { values: [{ stringValue: 'sessionid=9dc4b30b3710586b6ea64fc635ef1ea5; csrftoken=x' }] } } }] });
+    expect(text(out.value)).not.toContain('9dc4b30b3710586b6ea64fc635ef1ea5');
+    expect(secrets.redact({ attributes: [{ key: 'db.connection_string', value: { stringValue: 'postgresql://db.internal:5432/acme' } }] }).findings).toEqual([]);
+    expect(text(secrets.redact({ connectionString: 'postgresql://app:Zq9vX2mR7t@db.internal:5432/acme' }).value)).not.toContain('Zq9vX2mR7t');
+    expect(text(secrets.redact({ connectionString: 'Server=db;Database=acme;User Id=app;Password=Zq9vX2mR7t;' }).value)).not.toContain('Zq9vX2mR7t');
+  });
+
+  it('pagination cursors of S3 and CloudWatch Logs, idempotency tokens', () => {
+    const rec = { NextContinuationToken: '1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=', nextForwardToken: 'f/36893462038470385616713513813497931223433006232534990848/s', nextBackwardToken: 'b/36893462038470385616713513813497931223433006232534990848/s', idempotencyToken: '8e03978e-40d5-43e8-bc93-6894a57f9324', 'i-twilio-idempotency-token': 'abd145dd-b9da-4b5a-8630-7ba1ee494cf2' };
+    expect(secrets.redact(rec).findings).toEqual([]);
+  });
+
+  it('gdpr: role mailboxes, Message-IDs and versions are not personal data; encoded addresses are', () => {
+    const rec = {
+      from: 'GitHub <noreply@github.com>',
+      messageId: '<0100018c5e1f2a3b-6cfa3a00-1f2e-4d5c-9b8a-7e6f5d4c3b2a-000000@email.amazonses.com>',
+      assembly: 'System.Runtime, Version=4.0.0.0, Culture=neutral',
+      firmware: { version: '4.4.0.1' },
+    };
+    expect(gdpr.redact(rec).findings).toEqual([]);
+    // The name rules out the class for its value only: the same quad elsewhere is an address.
+    expect(text(gdpr.redact({ version: '4.4.0.1', peer: '4.4.0.1' }).value)).toMatch(/"version":"4\.4\.0\.1"/);
+    expect(text(gdpr.redact({ version: '4.4.0.1', peer: '4.4.0.1' }).value)).not.toMatch(/"peer":"4\.4\.0\.1"/);
+    expect(text(gdpr.redact({ url: '/unsubscribe?email=j.smith%40outlook.com' }).value)).not.toContain('j.smith');
+    expect(text(gdpr.redact({ author: 'jane.doe@example.com', ip: '203.0.113.42' }).value)).not.toMatch(/jane\.doe|203\.0\.113\.42/);
+  });
+});
+
+describe('trace ids are not card numbers', () => {
+  // 6545257864471439916 passes the card rule's IIN and Luhn checks (a Datadog parent id from the audit).
+  const id = '6545257864471439916';
+  it('under *traceid / *spanid / *parentid names, as strings, numbers and BigInts', () => {
+    const rec = { 'dd.trace_id': id, dd: { span_id: BigInt(id) }, headers: { 'x-datadog-parent-id': id }, parentId: 4111111111111111 };
+    expect(pci.redact(rec).findings).toEqual([]);
+  });
+  it('the same digits under another name are still a card', () => {
+    expect(text(pci.redact({ note: id, card: '4111 1111 1111 1111' }).value)).not.toMatch(/6545257864471439916|4111 1111 1111 1111/);
+  });
+});

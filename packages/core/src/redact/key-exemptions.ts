@@ -7,6 +7,7 @@
  *     scan (so a real secret or card number under such a key is still caught).
  */
 import type { ResolvedKey } from './policy.js';
+import type { PolicyClass } from './presets.js';
 import { normaliseKeyName } from './key-matcher.js';
 
 /** Names `*phone` matches that are devices, not phone numbers. */
@@ -18,7 +19,17 @@ const DEVICE_PHONES = ['microphone', 'iphone', 'headphone', 'headphones', 'earph
  * `syncToken`). They open nothing, and logging them is how paging is debugged. Exact
  * normalised names only: `nextAccessToken` or `pageAuthToken` keep the rule.
  */
-const CURSOR_TOKENS = new Set(['nexttoken', 'pagetoken', 'nextpagetoken', 'prevpagetoken', 'previouspagetoken', 'continuationtoken', 'paginationtoken', 'skiptoken', 'synctoken', 'resumetoken', 'cursortoken']);
+const CURSOR_TOKENS = new Set([
+  'nexttoken', 'pagetoken', 'nextpagetoken', 'prevpagetoken', 'previouspagetoken', 'continuationtoken', 'nextcontinuationtoken',
+  'paginationtoken', 'skiptoken', 'synctoken', 'resumetoken', 'cursortoken', 'nextforwardtoken', 'nextbackwardtoken',
+]);
+/**
+ * A connection string that is a URL with no user info, query or parameters
+ * (`postgresql://db.internal:5432/acme`, OpenTelemetry's db.connection_string) names a server,
+ * not a credential; anything with `@`, `?` or `;` keeps the rule (the URL and
+ * connection-string value rules still scan it either way).
+ */
+const bareServerUrl: ValueExempt = (raw) => typeof raw === 'string' && /^[a-z][a-z0-9+.-]{0,31}:\/\/[^@?;\s]*$/i.test(raw);
 /** fetch()'s RequestCredentials: `credentials: 'include'` is an option, not a credential. */
 const FETCH_CREDENTIALS = new Set(['omit', 'same-origin', 'include']);
 
@@ -37,6 +48,8 @@ const notAPan: ValueExempt = (raw) => {
   return digits < 12;
 };
 const fetchOption: ValueExempt = (raw) => typeof raw === 'string' && FETCH_CREDENTIALS.has(raw);
+/** `pwd` holding a path is the working directory (shell and process dumps), not a password. */
+const workingDirectory: ValueExempt = (raw) => typeof raw === 'string' && /^(?:[/~]|[A-Za-z]:[\\/])/.test(raw);
 
 /** The rule a key name really gets, and the value test that goes with it. */
 export function keyRuleFor(rule: ResolvedKey | undefined, key: string): { rule: ResolvedKey | undefined; exempt: ValueExempt | undefined } {
@@ -45,6 +58,26 @@ export function keyRuleFor(rule: ResolvedKey | undefined, key: string): { rule: 
   if (rule.class === 'phone' && DEVICE_PHONES.some((d) => name.endsWith(d))) return { rule: undefined, exempt: undefined };
   if (rule.class === 'card' && name === 'pan') return { rule, exempt: notAPan };
   if (rule.class === 'secret' && name.endsWith('credentials')) return { rule, exempt: fetchOption };
-  if (rule.class === 'secret' && CURSOR_TOKENS.has(name)) return { rule: undefined, exempt: undefined };
+  if (rule.class === 'secret' && (CURSOR_TOKENS.has(name) || name.endsWith('idempotencytoken'))) return { rule: undefined, exempt: undefined };
+  if (rule.class === 'secret' && name.endsWith('connectionstring')) return { rule, exempt: bareServerUrl };
+  if (rule.class === 'secret' && name === 'pwd') return { rule, exempt: workingDirectory };
   return { rule, exempt: undefined };
+}
+
+const NO_IP: ReadonlySet<PolicyClass> = new Set(['ip']);
+const NO_CARD: ReadonlySet<PolicyClass> = new Set(['card']);
+
+/**
+ * Value rule classes a property's name rules out for everything under it:
+ *   - `*version` holds versions: a four-part one ("4.4.0.1") is not an IPv4 address;
+ *   - `*traceid`, `*spanid`, `*parentid` hold trace ids: Datadog's are decimal 64-bit numbers,
+ *     and about 4 % of them pass the card rule's IIN and Luhn checks (`dd.trace_id`,
+ *     `x-datadog-parent-id`; the structured-payload audit masked 74 of 2,000).
+ * null when the name rules nothing out.
+ */
+export function classesRuledOut(key: string): ReadonlySet<PolicyClass> | null {
+  const name = normaliseKeyName(key);
+  if (name.endsWith('version')) return NO_IP;
+  if (name.endsWith('traceid') || name.endsWith('spanid') || name.endsWith('parentid')) return NO_CARD;
+  return null;
 }

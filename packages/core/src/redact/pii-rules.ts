@@ -46,11 +46,25 @@ const FILE_TLDS = new Set([
 ]);
 
 /** Rejects "name@2x.png" and "git@github.com" (the SSH user of every Git forge, not a person). */
+/** Mailboxes no person reads (RFC 2142 section 5 MAILER-DAEMON and postmaster, and the no-reply family). */
+const NO_PERSON = new Set(['git', 'noreply', 'no-reply', 'no_reply', 'donotreply', 'do-not-reply', 'do_not_reply', 'mailer-daemon', 'postmaster']);
+/**
+ * A local part of only hex groups (a UUID, Amazon SES's <hex>-<uuid>-000000) is a Message-ID
+ * (RFC 5322 3.6.4), not a mailbox. Runs on a matched local part (at most 64 characters).
+ */
+const MESSAGE_ID_LOCAL = /^(?=[0-9a-f-]{32,64}$)[0-9a-f]{4,}(?:-[0-9a-f]{4,}){3,}$/i;
+
 function emailValid(s: string): boolean {
   const at = s.indexOf('@');
   const tld = s.slice(s.lastIndexOf('.') + 1).toLowerCase();
   if (FILE_TLDS.has(tld)) return false;
-  return s.slice(0, at).toLowerCase() !== 'git';
+  const local = s.slice(0, at);
+  return !NO_PERSON.has(local.toLowerCase()) && !MESSAGE_ID_LOCAL.test(local);
+}
+
+/** An address with its @ percent-encoded (RFC 3986 2.1), as it appears in query strings and paths. */
+function encodedEmailValid(s: string): boolean {
+  return emailValid(s.replace(/%40/i, '@'));
 }
 
 const EMAIL: Rule = {
@@ -79,7 +93,21 @@ const EMAIL: Rule = {
     'user@ without domain',
     'root@pts/0 session opened',
     'dsn https://8f2a9c1b7d4e4f60a1b2c3d4e5f60718@o450123.ingest.sentry.io/450456',
+    'From: GitHub <noreply@github.com>',
+    'Message-ID: <0100018c5e1f2a3b-6cfa3a00-1f2e-4d5c-9b8a-7e6f5d4c3b2a-000000@email.amazonses.com>',
+    'Message-ID: <6cfa3a00-1f2e-4d5c-9b8a-7e6f5d4c3b2a@mail.example.com>',
   ],
+};
+
+const EMAIL_ENCODED: Rule = {
+  id: 'email-url-encoded',
+  description: 'E-mail address with its @ percent-encoded (%40), as in query strings: /unsubscribe?email=jane%40example.com',
+  class: 'email',
+  keywords: ['%40'],
+  pattern: /(?<![A-Za-z0-9._+-])[A-Za-z0-9._+-]{1,64}%40(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9_-])/gi,
+  validate: encodedEmailValid,
+  positives: ['GET /unsubscribe?email=j.smith%40outlook.com&list=weekly', 'redirect_uri=https%3A%2F%2Fapp%2Fcb%3Fu%3Djane.doe%40example.org'],
+  negatives: ['GET /static/logo%402x.png', 'q=noreply%40github.com', 'npm view %40babel%2Fcore'],
 };
 
 // ---------------------------------------------------------------- phones
@@ -213,9 +241,13 @@ const PHONE_CONTEXT: Rule = {
 
 const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
 
+/** "Version=4.0.0.0" (.NET assembly names), "version: 1.2.3.4", "ver 2.0.0.1": a version, named so. */
+const VERSION_BEFORE = /\bver(?:sion)?["']?[ \t]{0,2}[=:]?[ \t]{0,2}["']?$/i;
+
 /** 0.0.0.0/8 is "this network" and 255.x a mask or broadcast (RFC 1122 3.2.1.3): no host. */
-function ipv4Valid(s: string): boolean {
-  return !s.startsWith('0.') && !s.startsWith('255.');
+function ipv4Valid(s: string, text: string, start: number): boolean {
+  if (s.startsWith('0.') || s.startsWith('255.')) return false;
+  return !VERSION_BEFORE.test(text.slice(Math.max(0, start - 12), start));
 }
 
 const IPV4: Rule = {
@@ -240,6 +272,8 @@ const IPV4: Rule = {
   ],
   negatives: [
     'version v1.2.3.4',
+    'System.Runtime, Version=4.0.0.0, Culture=neutral',
+    '{"version":"4.4.0.1"}',
     'nginx/1.25.3',
     'Mozilla/5.0 Chrome/120.0.0.0 Safari/537.36',
     'octet 10.0.0.256',
@@ -385,6 +419,7 @@ const IBAN: Rule = {
 /** Every personal-data rule, in the order the catalogue lists them. */
 export const PII_RULES: readonly Rule[] = [
   EMAIL,
+  EMAIL_ENCODED,
   PHONE_E164,
   PHONE_NANP,
   PHONE_FR,

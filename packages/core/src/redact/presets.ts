@@ -51,10 +51,13 @@ function secretKeys(): KeyEntry[] {
   return [
     '*password', '*passwd', '*passphrase', '*secret', '*token', '*apikey', '*secretkey', '*accesskey',
     '*privatekey', '*signingkey', '*encryptionkey', '*masterkey', '*clientsecret', '*connectionstring',
-    '*credentials', 'credential', 'authorization', 'proxyauthorization', 'cookie', 'setcookie', 'auth',
+    '*credentials', 'credential', 'authorization', 'proxyauthorization', '*cookie', 'setcookie', 'auth',
     'jwt', 'dsn', 'sessionid', 'sessionkey', 'otp', 'mfacode', 'totp',
     // DD_APP_KEY, NEW_RELIC_LICENSE_KEY, x-functions-key (Azure Functions): keys by another name.
     '*appkey', '*licensekey', '*functionskey',
+    // Short forms (`pass` of axios/request auth objects, `pwd` of ODBC and scripts; a path under
+    // `pwd` is a working directory: key-exemptions.ts) and Rails' SECRET_KEY_BASE.
+    'pass', 'pwd', '*secretkeybase',
   ];
 }
 

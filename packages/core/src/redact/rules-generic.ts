@@ -276,6 +276,46 @@ const CURL_USER: Rule = {
   negatives: ['curl -u $USER:$PASS https://x', 'curl --user bob https://x', 'docker run -u 1000:1000 img', 'sudo -u deploy:staff ls'],
 };
 
+/**
+ * A password in SQL that creates or changes a login: PostgreSQL `CREATE|ALTER ROLE .. [WITH]
+ * PASSWORD '..'`, MySQL/Oracle `IDENTIFIED BY '..'`, `SET PASSWORD [FOR ..] = '..'`. Statements
+ * reach logs through ORM debug output, slow-query logs and OpenTelemetry's db.statement.
+ */
+const SQL_PASSWORD: Rule = {
+  id: 'sql-password',
+  description: "Password literal in SQL: PASSWORD '...', IDENTIFIED BY '...', SET PASSWORD = '...'",
+  class: 'secret',
+  keywords: ['password', 'identified'],
+  // The literal runs to the next quote on the line: '' (an escaped quote) ends it early,
+  // which still hides everything up to it.
+  pattern: /\b(?:PASSWORD(?:[ \t]{1,4}FOR[ \t][^=\r\n]{1,128})?|IDENTIFIED[ \t]{1,4}BY)[ \t]{0,4}(?:=[ \t]{0,4})?'(?<secret>[^'\r\n]{1,256})'/gi,
+  validate: notPlaceholder,
+  positives: [
+    "ALTER ROLE reporting WITH LOGIN PASSWORD 'Summer2024!Prod'",
+    "CREATE USER 'app'@'%' IDENTIFIED BY 'n7#Qv9zL2pW'",
+    "SET PASSWORD FOR 'app'@'localhost' = 'hX4%tR8mQ2'",
+    '{"db.statement":"CREATE ROLE svc LOGIN PASSWORD \'k9Vx2!mQp\' VALID UNTIL \'2027-01-01\'"}',
+  ],
+  negatives: [
+    "ALTER ROLE reporting WITH PASSWORD NULL",
+    "SELECT * FROM users WHERE password_hash = $1",
+    "CREATE USER app IDENTIFIED BY '********'",
+    'password reset email sent',
+  ],
+};
+
+/** The decoded Basic credential is `user:password` in printable text (RFC 7617 section 2). */
+function basicUserPass(v: string): boolean {
+  const decoded = Buffer.from(v, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 1 || colon === decoded.length - 1) return false;
+  for (let i = 0; i < decoded.length; i++) {
+    const c = decoded.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f || c === 0xfffd) return false;
+  }
+  return !isPlaceholder(decoded.slice(colon + 1));
+}
+
 const AUTH_KEY = String.raw`(?<![A-Za-z0-9_])(?:proxy-)?authorization`;
 // Schemes whose parameters are not one token68 have their own rules (Digest, SigV4) or
 // none (OAuth 1.0 parameters are matched by the token/secret assignment rules).
@@ -339,6 +379,28 @@ const HEADERS: Rule[] = [
     minEntropy: 3,
     positives: ['calling api with Bearer H9fJShJd-zQONkV87AGBYLhHrTF2s-cwNN8s8KXI', 'bearer TL39jYgTDTAfnrg7gApShGzUUp31ff4F'],
     negatives: ['Bearer token required', 'WWW-Authenticate: Bearer realm="api"', 'Bearer aaaaaaaaaaaaaaaaaaaa', 'token_type=Bearer'],
+  },
+  {
+    id: 'basic-credentials',
+    description: 'HTTP Basic credentials (base64 of user:password, RFC 7617) anywhere in text, with or without a header name',
+    class: 'secret',
+    keywords: ['basic'],
+    // Decoded and checked (basicUserPass): only user:password in printable text counts, so
+    // "Basic plan" or a base64 blob after the word is left alone.
+    pattern: /(?<![A-Za-z0-9_-])Basic[ \t]{1,4}(?<secret>[A-Za-z0-9+/]{8,8192}={0,2})/gi,
+    validate: basicUserPass,
+    positives: [
+      '["Authorization","Basic c3ZjLXJlcG9ydHM6a040I0Mwd29DYjFXeE5mbg=="]',
+      'upstream call with Basic ZGVwbG95OnM3dkxxMnBaOXg= failed',
+      '[["authorization","basic YWRtaW46VHIwdWI0ZG9yJjM="]]',
+    ],
+    negatives: [
+      'Basic auth required',
+      'WWW-Authenticate: Basic realm="api"',
+      'Basic c29tZXRoaW5nIGVsc2U=',
+      'Basic plan: 10 seats, upgradeable',
+      'Basic dXNlcjo=',
+    ],
   },
   {
     id: 'authorization-digest-response',
@@ -511,4 +573,4 @@ const ASSIGNMENTS: Rule[] = [
 ];
 
 /** Generic secret rules (key material, JWTs, URL and connection-string credentials, HTTP auth, assignments). */
-export const GENERIC_RULES: readonly Rule[] = [...KEYS, ...URLS, ...HEADERS, CURL_USER, ...ASSIGNMENTS];
+export const GENERIC_RULES: readonly Rule[] = [...KEYS, ...URLS, ...HEADERS, CURL_USER, SQL_PASSWORD, ...ASSIGNMENTS];

@@ -15,7 +15,7 @@ import { sortKeys } from '../integrity/canonical-json.js';
 import type { Scanner, ScanMatch } from './scanner.js';
 import { rewriteSpans, type Action, type ActionApplier, type RuleMeta } from './actions.js';
 import type { KeyMatcher } from './key-matcher.js';
-import { keyRuleFor, type ValueExempt } from './key-exemptions.js';
+import { classesRuledOut, keyRuleFor, type ValueExempt } from './key-exemptions.js';
 import { formatPath, type PathState } from './path-matcher.js';
 import {
   BINARY_PREVIEW_BYTES,
@@ -81,6 +81,7 @@ export const SCAN_MARGIN = 8192;
 
 const SKIP = Symbol('skip'); // JSON's "undefined": dropped from objects, null in arrays
 const REMOVE = Symbol('remove'); // the remove action: dropped from objects and arrays
+const NOT_AN_ENTRY = Symbol('not-an-entry'); // entry(): walk the element as any other
 type Out = unknown;
 
 interface KeyScan {
@@ -97,6 +98,28 @@ interface KeyInfo {
   readonly rule: ResolvedKey | undefined;
   /** Values the rule leaves to the value scan (key-exemptions.ts), if any. */
   readonly exempt: ValueExempt | undefined;
+  /** Value rule classes the name rules out for everything under it (key-exemptions.ts), or null. */
+  readonly ruledOut: ReadonlySet<PolicyClass> | null;
+}
+/**
+ * Members that name a sibling's value: `{ name, value }` (Kubernetes env, ECS environment),
+ * `{ key, value }` (OpenTelemetry attributes), `{ Key, Value }` (AWS tags, CloudFormation).
+ */
+const PAIR_NAMES = ['name', 'key', 'Name', 'Key'];
+const PAIR_VALUES = ['value', 'Value'];
+/** Pair objects are small; larger objects are records whose `name` is just a field. */
+const PAIR_MAX_KEYS = 4;
+/** Longest name of a name/value pair or entry (header and variable names are short). */
+const TUPLE_NAME_MAX = 64;
+
+/** Every element is a [string, value] pair (at most the first 64 looked at: entry lists are uniform). */
+function isEntryList(a: readonly unknown[]): boolean {
+  const n = Math.min(a.length, 64);
+  for (let i = 0; i < n; i++) {
+    const e = a[i];
+    if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string') return false;
+  }
+  return true;
 }
 const KEY_CACHE_LIMIT = 4096;
 const KEY_CACHE_MAX_LENGTH = 256;
@@ -128,6 +151,8 @@ export class Walker {
   private indexKey = false;
   /** Output keys that differ from their input keys (rewritten by a key scan, or de-duplicated): such an object is re-sorted. */
   private renamed = 0;
+  /** Value rule classes ruled out by the name of a property being walked (classesRuledOut), or null. */
+  private ruledOut: ReadonlySet<PolicyClass> | null = null;
   private readonly keyCache = new Map<string, KeyInfo>();
 
   /** False when no scanner and no key rule exist (paths only): property names need no look-up. */
@@ -149,6 +174,7 @@ export class Walker {
     this.findings = null;
     this.dropped = 0;
     this.position = position;
+    this.ruledOut = null;
     this.sorted = sorted;
     this.indexKey = false;
     this.renamed = 0;
@@ -171,6 +197,7 @@ export class Walker {
     this.busy = true;
     this.findings = null;
     this.position = position;
+    this.ruledOut = null;
     if (this.path.length !== 0) this.path.length = 0;
     try {
       const out = this.string(s);
@@ -209,7 +236,7 @@ export class Walker {
     if (v === 0) return 0; // folds -0
     if (Number.isInteger(v)) {
       if (!Number.isSafeInteger(v)) return v; // past 2^53 a PAN is already mangled
-      if (!allow && this.plan.numberScanner !== null && (v >= NUMBER_SCAN_MIN || v <= -NUMBER_SCAN_MIN)) {
+      if (!allow && this.plan.numberScanner !== null && (v >= NUMBER_SCAN_MIN || v <= -NUMBER_SCAN_MIN) && !this.ruledOut?.has('card')) {
         const s = String(v);
         const out = this.rewrite(s, this.plan.numberScanner, this.plan.numberRules, 'value');
         if (out !== null) return out;
@@ -220,7 +247,7 @@ export class Walker {
 
   /** A BigInt's decimal text, scanned by the card rules. */
   private numeric(s: string, allow: boolean): Out {
-    if (allow || this.plan.numberScanner === null) return s;
+    if (allow || this.plan.numberScanner === null || this.ruledOut?.has('card')) return s;
     return this.rewrite(s, this.plan.numberScanner, this.plan.numberRules, 'value') ?? s;
   }
 
@@ -246,6 +273,11 @@ export class Walker {
 
   /** Replaces each match and records a finding for it; text past `cut` is dropped. */
   private apply(s: string, matches: readonly ScanMatch[] | null, metas: readonly RuleMeta[], where: 'value' | 'key', cut: number): string {
+    const out = this.ruledOut;
+    if (out !== null && matches !== null && where === 'value') {
+      const kept = matches.filter((m) => !out.has(metas[m.rule]!.class));
+      matches = kept.length > 0 ? kept : null;
+    }
     const r = rewriteSpans(s, matches, metas, cut, this.plan.applier);
     if (r.hits !== null) for (const h of r.hits) this.record(h, where);
     return r.text;
@@ -317,6 +349,7 @@ export class Walker {
       return MARKER_THROWS;
     }
     if (this.sorted && keys.length > 1) sortKeys(keys);
+    const pair = !allow && this.plan.keys !== null && keys.length <= PAIR_MAX_KEYS ? this.pairOf(v, keys) : null;
     const renamed = this.renamed;
     const out: Record<string, unknown> = {};
     for (let i = 0; i < keys.length; i++) {
@@ -327,9 +360,50 @@ export class Walker {
       } catch {
         raw = THROWS;
       }
-      this.prop(out, k, raw, depth, st, allow, filter);
+      this.prop(out, k, raw, depth, st, allow, filter, pair !== null && k === pair.valueKey ? pair.rule : undefined);
     }
     return this.renamed === renamed ? out : this.resorted(out);
+  }
+
+  /**
+   * A name/value pair object whose name a key-name rule matches: its value is what a property
+   * of that name would hold (`{ name: 'DB_PASSWORD', value: '...' }` is `DB_PASSWORD: '...'`),
+   * so the rule applies to the value member. null when `v` is not such a pair.
+   */
+  private pairOf(v: Record<string, unknown>, keys: readonly string[]): { valueKey: string; rule: ResolvedKey } | null {
+    let name: unknown;
+    let valueKey: string | undefined;
+    for (const k of keys) {
+      if (k.length > 5) continue; // 'name', 'key', 'value' and their capitalised forms only
+      if (name === undefined && PAIR_NAMES.includes(k)) name = v[k];
+      else if (valueKey === undefined && PAIR_VALUES.includes(k)) valueKey = k;
+    }
+    if (typeof name !== 'string' || valueKey === undefined || name.length === 0 || name.length > TUPLE_NAME_MAX) return null;
+    // OpenTelemetry wraps a value as an AnyValue ({ stringValue: '...' }): exemptions look at the string.
+    const value = v[valueKey];
+    const inner = typeof value === 'object' && value !== null && 'stringValue' in value ? (value as { stringValue: unknown }).stringValue : value;
+    const rule = this.ruleOfName(name, inner);
+    return rule === undefined ? null : { valueKey, rule };
+  }
+
+  /** One [name, value] entry of an entry list whose name has a key-name rule: [name, redacted value]. */
+  private entry(t: unknown, depth: number): Out {
+    if (!Array.isArray(t) || t.length !== 2) return NOT_AN_ENTRY;
+    const name: unknown = t[0];
+    if (typeof name !== 'string' || name.length === 0 || name.length > TUPLE_NAME_MAX) return NOT_AN_ENTRY;
+    const rule = this.ruleOfName(name, t[1]);
+    if (rule === undefined) return NOT_AN_ENTRY;
+    this.path.push(1);
+    const v = this.whole(t[1], rule, depth + 1, null);
+    this.path.pop();
+    const k = this.string(name);
+    return v === REMOVE ? [k] : [k, v === SKIP ? null : v];
+  }
+
+  /** The key-name rule a value named `name` falls under (exemptions applied), if any. */
+  private ruleOfName(name: string, value: unknown): ResolvedKey | undefined {
+    const ki = this.keyInfo(name);
+    return ki.rule !== undefined && (ki.exempt === undefined || !ki.exempt(value)) ? ki.rule : undefined;
   }
 
   private error(e: Error, depth: number, st: PathState | null, allow: boolean, filter: boolean): Out {
@@ -368,6 +442,10 @@ export class Walker {
   private array(a: readonly unknown[], depth: number, st: PathState | null, allow: boolean, filter: boolean): Out {
     const out: unknown[] = [];
     const n = a.length;
+    // An array of [name, value] entries (header lists such as [['authorization', 'Basic ...']],
+    // Object.entries() or Map output): each value falls under its name's key-name rule, as in
+    // pairOf. Only in such a list: a lone two-element array (`tags: ['auth', 'v2']`) is data.
+    const entries = n > 0 && !allow && this.plan.keys !== null && isEntryList(a);
     for (let i = 0; i < n; i++) {
       let raw: unknown;
       try {
@@ -390,10 +468,11 @@ export class Walker {
         }
       } else if (callow) cfilter = false;
       this.path.push(i);
-      let res: Out;
+      let res: Out = NOT_AN_ENTRY;
       if (raw === THROWS) res = MARKER_THROWS;
       else if (!callow && cst !== null && cst.redact >= 0) res = this.whole(raw, this.plan.pathEntries[cst.redact]!, depth, cst);
-      else res = this.value(raw, depth + 1, cst, callow, cfilter, false);
+      else if (entries && !callow && !cfilter) res = this.entry(raw, depth);
+      if (res === NOT_AN_ENTRY) res = this.value(raw, depth + 1, cst, callow, cfilter, false);
       this.path.pop();
       if (res === REMOVE) continue;
       out.push(res === SKIP ? null : res);
@@ -402,7 +481,7 @@ export class Walker {
   }
 
   /** One property: path rules, allow/keep, key scan, key-name rules, then the value. */
-  private prop(out: Record<string, unknown>, k: string, raw: unknown, depth: number, st: PathState | null, allow: boolean, filter: boolean): void {
+  private prop(out: Record<string, unknown>, k: string, raw: unknown, depth: number, st: PathState | null, allow: boolean, filter: boolean, pairRule?: ResolvedKey): void {
     let cst: PathState | null = null;
     let callow = allow;
     let cfilter = filter;
@@ -420,8 +499,10 @@ export class Walker {
 
     let outKey = k;
     let keyRule: ResolvedKey | undefined;
+    let ruledOut: ReadonlySet<PolicyClass> | null = null;
     if (!callow && this.keyWork) {
       const ki = this.keyInfo(k);
+      ruledOut = ki.ruledOut;
       if (ki.rule !== undefined && (ki.exempt === undefined || !ki.exempt(raw))) keyRule = ki.rule;
       const ks = ki.scan;
       if (ks !== null) {
@@ -433,15 +514,20 @@ export class Walker {
         }
         if (ks.remove) return;
       }
+      // The value member of a name/value pair falls under its sibling name's rule (pairOf).
+      if (keyRule === undefined && pairRule !== undefined) keyRule = pairRule;
     }
 
     outKey = wellFormed(outKey);
     this.path.push(outKey);
+    const outer = this.ruledOut;
+    if (ruledOut !== null) this.ruledOut = ruledOut;
     let res: Out;
     if (raw === THROWS) res = MARKER_THROWS;
     else if (!callow && cst !== null && cst.redact >= 0) res = this.whole(raw, this.plan.pathEntries[cst.redact]!, depth, cst);
     else if (keyRule !== undefined) res = this.whole(raw, keyRule, depth, cst);
     else res = this.value(raw, depth + 1, cst, callow, cfilter, false);
+    this.ruledOut = outer;
     this.path.pop();
     if (res === SKIP || res === REMOVE) return;
     if (outKey === '__proto__') {
@@ -488,7 +574,7 @@ export class Walker {
   private keyInfo(k: string): KeyInfo {
     let ki = this.keyCache.get(k);
     if (ki !== undefined) return ki;
-    ki = { scan: this.keyScan(k), ...keyRuleFor(this.plan.keys?.match(k)?.data, k) };
+    ki = { scan: this.keyScan(k), ...keyRuleFor(this.plan.keys?.match(k)?.data, k), ruledOut: classesRuledOut(k) };
     if (k.length <= KEY_CACHE_MAX_LENGTH) {
       if (this.keyCache.size >= KEY_CACHE_LIMIT) this.keyCache.clear();
       this.keyCache.set(k, ki);
