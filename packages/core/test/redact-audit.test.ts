@@ -177,6 +177,10 @@ describe('structured payloads: values named by a sibling, and what real payloads
       firmware: { version: '4.4.0.1' },
     };
     expect(gdpr.redact(rec).findings).toEqual([]);
+    const sockets = { bindAddress: '0.0.0.0:8080', listenAddress: ':9090', metricsAddress: '127.0.0.1:9464', sourceIPAddress: 'secretsmanager.amazonaws.com', repository: { full_name: 'acme/api' } };
+    expect(gdpr.redact(sockets).findings).toEqual([]);
+    const people = { address: '221B Baker Street, London', billing: { address: { line1: '1 Main St', city: 'Springfield' } }, full_name: 'Jane Doe' };
+    expect(text(gdpr.redact(people).value)).not.toMatch(/Baker|Main St|Jane Doe/);
     // The name rules out the class for its value only: the same quad elsewhere is an address.
     expect(text(gdpr.redact({ version: '4.4.0.1', peer: '4.4.0.1' }).value)).toMatch(/"version":"4\.4\.0\.1"/);
     expect(text(gdpr.redact({ version: '4.4.0.1', peer: '4.4.0.1' }).value)).not.toMatch(/"peer":"4\.4\.0\.1"/);

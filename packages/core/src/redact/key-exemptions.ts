@@ -30,6 +30,18 @@ const CURSOR_TOKENS = new Set([
  * connection-string value rules still scan it either way).
  */
 const bareServerUrl: ValueExempt = (raw) => typeof raw === 'string' && /^[a-z][a-z0-9+.-]{0,31}:\/\/[^@?;\s]*$/i.test(raw);
+/**
+ * gdpr `*address` is a postal address; a listen/bind address is a socket: port only (":9090"),
+ * the unspecified or loopback address with an optional port ("0.0.0.0:8080", "::", "127.0.0.1:9464",
+ * "localhost:3000"), or an AWS service principal (CloudTrail `sourceIPAddress:
+ * "secretsmanager.amazonaws.com"`). Objects stay masked (a postal address object has lines
+ * no other rule names).
+ */
+const socketAddress: ValueExempt = (raw) =>
+  typeof raw === 'string' &&
+  (/^(?:0\.0\.0\.0|::|\[::\]|::1|\[::1\]|127(?:\.\d{1,3}){3}|localhost)?(?::\d{1,5})?$/i.test(raw) || /^[a-z0-9-]{1,63}\.amazonaws\.com$/i.test(raw));
+/** gdpr `fullname` holding "owner/repo" is a repository (GitHub's `full_name`), not a person. */
+const repositorySlug: ValueExempt = (raw) => typeof raw === 'string' && /^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/.test(raw);
 /** fetch()'s RequestCredentials: `credentials: 'include'` is an option, not a credential. */
 const FETCH_CREDENTIALS = new Set(['omit', 'same-origin', 'include']);
 
@@ -61,6 +73,8 @@ export function keyRuleFor(rule: ResolvedKey | undefined, key: string): { rule: 
   if (rule.class === 'secret' && (CURSOR_TOKENS.has(name) || name.endsWith('idempotencytoken'))) return { rule: undefined, exempt: undefined };
   if (rule.class === 'secret' && name.endsWith('connectionstring')) return { rule, exempt: bareServerUrl };
   if (rule.class === 'secret' && name === 'pwd') return { rule, exempt: workingDirectory };
+  if (rule.class === 'personal' && name.endsWith('address')) return { rule, exempt: socketAddress };
+  if (rule.class === 'personal' && name === 'fullname') return { rule, exempt: repositorySlug };
   return { rule, exempt: undefined };
 }
 

@@ -244,15 +244,18 @@ const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
 /** "Version=4.0.0.0" (.NET assembly names), "version: 1.2.3.4", "ver 2.0.0.1": a version, named so. */
 const VERSION_BEFORE = /\bver(?:sion)?["']?[ \t]{0,2}[=:]?[ \t]{0,2}["']?$/i;
 
-/** 0.0.0.0/8 is "this network" and 255.x a mask or broadcast (RFC 1122 3.2.1.3): no host. */
+/**
+ * 0.0.0.0/8 is "this network" and 255.x a mask or broadcast (RFC 1122 3.2.1.3): no host.
+ * 127.0.0.0/8 is loopback (RFC 1122 3.2.1.3 (g)): the machine itself, never a person's.
+ */
 function ipv4Valid(s: string, text: string, start: number): boolean {
-  if (s.startsWith('0.') || s.startsWith('255.')) return false;
+  if (s.startsWith('0.') || s.startsWith('255.') || s.startsWith('127.')) return false;
   return !VERSION_BEFORE.test(text.slice(Math.max(0, start - 12), start));
 }
 
 const IPV4: Rule = {
   id: 'ipv4',
-  description: 'IPv4 address in dotted-quad form with octets 0-255 and no leading zeros (RFC 791).',
+  description: 'IPv4 address in dotted-quad form with octets 0-255 and no leading zeros (RFC 791); not 0.x, 127.x (loopback) or 255.x, nor a quad after "version".',
   class: 'ip',
   keywords: ['.'],
   // A bare dotted quad is taken for an address even when someone meant a version: the
@@ -277,6 +280,7 @@ const IPV4: Rule = {
     'nginx/1.25.3',
     'Mozilla/5.0 Chrome/120.0.0.0 Safari/537.36',
     'octet 10.0.0.256',
+    'listening on 127.0.0.1:3000',
     'oid 1.3.6.1.4.1.2021',
     'three parts 1.2.3',
     'bind 0.0.0.0:8080',
