@@ -200,3 +200,38 @@ describe('trace ids are not card numbers', () => {
     expect(text(pci.redact({ note: id, card: '4111 1111 1111 1111' }).value)).not.toMatch(/6545257864471439916|4111 1111 1111 1111/);
   });
 });
+
+// Log-line contexts (audit of 2026-11-22, third session: secrets as real software prints them).
+describe('log lines: where a value ends, and what is not a secret', () => {
+  const red = (line: string): string => secrets.redactText(line).text;
+  it('a password runs past delimiters inside it, and stops where the next key starts', () => {
+    expect(red('MYSQL_ROOT_PASSWORD=m5hCTp;vyP5sMSQ1eOY')).not.toMatch(/m5hCTp|vyP5sMSQ1eOY/);
+    expect(red('ADMIN_PASSWORD=r0ToVV)tFnvWcAn2sdJ')).not.toMatch(/r0ToVV|tFnvWcAn2sdJ/);
+    expect(red('DB_PASSWORD=tCH3A5&QDPgAHHgQz0g')).not.toMatch(/tCH3A5|QDPgAHHgQz0g/);
+    expect(red('{"password":"AgDvYA\\"plsai6Hz3o8u","user":"app"}')).not.toMatch(/AgDvYA|plsai6Hz3o8u/);
+    const conn = red('Server=db;Database=acme;User Id=app;Password=Zq9vX2mR7t;Encrypt=true');
+    expect(conn).not.toContain('Zq9vX2mR7t');
+    expect(conn).toContain('Encrypt=true');
+    const query = red('GET /login?user=bob&password=N66rNlb3uT5A&next=%2Fhome');
+    expect(query).not.toContain('N66rNlb3uT5A');
+    expect(query).toContain('next=%2Fhome');
+  });
+  it('column-aligned keys, long CLI options, XML elements, a private key line on its own', () => {
+    expect(red('  + master_password                  = "e4GdQz81Lm"')).not.toContain('e4GdQz81Lm');
+    expect(red('mongodump --username backup --password YL7EQNDbY5xF8Pc9 --out /backup')).not.toContain('YL7EQNDbY5xF8Pc9');
+    expect(red('<server><id>nexus</id><password>Vn3$kQ8zLw2</password></server>')).not.toContain('Vn3$kQ8zLw2');
+    expect(red('MIIEowIBAAKCAQEAoy1XXuVAQpqHbQE05mkhrNg/124F/2K9OanizZTZUUhK08U8')).toContain('REDACTED');
+  });
+  // (`password: changeme` stays a finding: a shipped default is a real, guessable credential.)
+  it('cursors, public Mapbox tokens, masks, placeholders and the AWS documentation key are left alone', () => {
+    for (const line of [
+      '{"Items":[],"NextToken":"eyJsYXN0RXZhbHVhdGVkS2V5Ijp7ImlkIjp7IlMiOiI0MiJ9fX0="}',
+      "mapboxgl.accessToken = 'pk.eyJ1IjoiYWNtZSIsImEiOiJjbHgxMjM0NTY3ODkwYWJjZGVmZ2hpamsifQ.AbCdEfGhIjKlMnOpQrStUv';",
+      '{"user":"app","password":"**REDACTED**"}',
+      'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      'secret: /etc/app/secret.yaml',
+    ]) {
+      expect(secrets.redactText(line).findings, line).toEqual([]);
+    }
+  });
+});

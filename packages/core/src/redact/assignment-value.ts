@@ -55,6 +55,8 @@ export function isCodeOrProse(v: string, text: string, start: number, end: numbe
   // A call or an index: `getpass.getpass()`, `request.form['password']`.
   if ((next === 0x28 || next === 0x5b) && (IDENT.test(v) || IDENT_PATH.test(v))) return true;
   if (isPropertyPath(v)) return true;
+  // A file path names where the secret is kept (`secret: /etc/app/secret.yaml`, `PWD=/home/app`).
+  if (/^(?:~?\/|\.\.?\/)[\w.@-]+(?:\/[\w.@-]*)*$/.test(v)) return true;
   if (COORDINATES.test(v) && VERSION_PART.test(v)) return true;
   // A word and then more words: the key word began a sentence ("password: policy violation",
   // "Password: This password is too common."). A credential followed by prose still has a

@@ -23,6 +23,12 @@ const CURSOR_TOKENS = new Set([
   'nexttoken', 'pagetoken', 'nextpagetoken', 'prevpagetoken', 'previouspagetoken', 'continuationtoken', 'nextcontinuationtoken',
   'paginationtoken', 'skiptoken', 'synctoken', 'resumetoken', 'cursortoken', 'nextforwardtoken', 'nextbackwardtoken',
 ]);
+/** A pagination cursor's name (see CURSOR_TOKENS), for the text rules that read a key before a value. */
+export function isCursorTokenName(key: string): boolean {
+  const name = normaliseKeyName(key);
+  return CURSOR_TOKENS.has(name) || name.endsWith('idempotencytoken');
+}
+
 /**
  * A connection string that is a URL with no user info, query or parameters
  * (`postgresql://db.internal:5432/acme`, OpenTelemetry's db.connection_string) names a server,
@@ -70,7 +76,7 @@ export function keyRuleFor(rule: ResolvedKey | undefined, key: string): { rule: 
   if (rule.class === 'phone' && DEVICE_PHONES.some((d) => name.endsWith(d))) return { rule: undefined, exempt: undefined };
   if (rule.class === 'card' && name === 'pan') return { rule, exempt: notAPan };
   if (rule.class === 'secret' && name.endsWith('credentials')) return { rule, exempt: fetchOption };
-  if (rule.class === 'secret' && (CURSOR_TOKENS.has(name) || name.endsWith('idempotencytoken'))) return { rule: undefined, exempt: undefined };
+  if (rule.class === 'secret' && isCursorTokenName(key)) return { rule: undefined, exempt: undefined };
   if (rule.class === 'secret' && name.endsWith('connectionstring')) return { rule, exempt: bareServerUrl };
   if (rule.class === 'secret' && name === 'pwd') return { rule, exempt: workingDirectory };
   if (rule.class === 'personal' && name.endsWith('address')) return { rule, exempt: socketAddress };

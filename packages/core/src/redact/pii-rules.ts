@@ -352,7 +352,11 @@ const CARD_RANGES: readonly (readonly [string, string, number, number])[] = [
 ];
 
 /** True when the digits fall in a card network's issuer range with its length, and pass Luhn. */
-export function paymentCardValid(s: string): boolean {
+/** A trace or span id named just before the digits (`dd.trace_id=`, `"x-datadog-parent-id":"`): Datadog's are decimal. */
+const TRACE_ID_BEFORE = /(?:trace|span|parent)[._-]?id["']?[ \t]{0,4}[:=][ \t]{0,4}["']?$/i;
+
+export function paymentCardValid(s: string, text?: string, start?: number): boolean {
+  if (text !== undefined && start !== undefined && TRACE_ID_BEFORE.test(text.slice(Math.max(0, start - 32), start))) return false;
   const seps = s.match(/[ -]/g);
   if (seps !== null && seps.some((c) => c !== seps[0])) return false;
   const digits = s.replace(/[ -]/g, '');
@@ -384,6 +388,8 @@ const PAYMENT_CARD: Rule = {
     'diners 3056 930902 5904',
   ],
   negatives: [
+    "dd.trace_id=4532015112830366 dd.span_id=1234",
+    '{"x-datadog-parent-id":"6545257864471439916"}',
     'epoch_ms 1700000000000',
     'ns 1700000000000000000',
     'luhn fails 4111111111111112',

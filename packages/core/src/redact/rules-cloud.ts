@@ -99,6 +99,8 @@ const AWS: Rule[] = [
     keywords: ['aws'],
     pattern:
       /(?<![A-Za-z0-9])aws[ _-]?secret(?:[ _-]?access)?(?:[ _-]?key)?[ \t]{1,3}(?:(?:is|was|=|:)[ \t]{1,3})?["'`]?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/gi,
+    // AWS's documentation example (…EXAMPLEKEY) is the placeholder of every tutorial.
+    validate: (v: string) => !v.endsWith('EXAMPLEKEY'),
     minEntropy: 4,
     positives: [
       'retrying with AWS secret ' + 'k4Qz9Vb2Lp7Xr1Tn8Ms3Yc6Hd0Fj5Gw2Ea9Uo4Ri' + ' from env',
@@ -120,6 +122,8 @@ const AWS: Rule[] = [
       String.raw`[A-Za-z0-9/+]{40}`,
       R_B64,
     ),
+    // AWS's documentation example (…EXAMPLEKEY) is the placeholder of every tutorial.
+    validate: (v: string) => !v.endsWith('EXAMPLEKEY'),
     minEntropy: 4,
     positives: [
       'AWS_SECRET_ACCESS_KEY=' + 'JNrfAYTExnQkYzM0Kptx42CxTrHE1Z5QsByPk7FJ',

@@ -14,6 +14,7 @@
 
 import type { Rule } from './rule.js';
 import { isCodeOrProse } from './assignment-value.js';
+import { isCursorTokenName } from './key-exemptions.js';
 import { isJwt, isPlaceholder } from './validators.js';
 
 const notPlaceholder = (s: string): boolean => !isPlaceholder(s);
@@ -21,26 +22,51 @@ const notPlaceholder = (s: string): boolean => !isPlaceholder(s);
 const assignedValue = (s: string, text: string, start: number, end: number): boolean =>
   !isPlaceholder(s) && !isCodeOrProse(s, text, start, end);
 
+/** The key an assignment's value belongs to: the name just before the separator (`NextToken` in `"NextToken":"..."`). */
+function keyBefore(text: string, start: number): string {
+  const m = /([A-Za-z0-9_.-]{1,64})\\?["'\x60]?[ \t]{0,40}(?::=|=>|->|[:=])[ \t]{0,8}\\?["'\x60]?$/.exec(text.slice(Math.max(0, start - 120), start));
+  return m === null ? '' : m[1]!;
+}
+
+/** token-assignment: not a pagination cursor (`NextToken`, `pageToken`, `continuation-token`: key-exemptions.ts). */
+const tokenValue = (s: string, text: string, start: number, end: number): boolean =>
+  // Mapbox `pk.` tokens are public by design (account.mapbox.com: "public tokens").
+  assignedValue(s, text, start, end) && !s.startsWith('pk.eyJ') && !isCursorTokenName(keyBefore(text, start));
+
 /**
  * Between a key and its value: an optional closing quote (maybe backslash-escaped, as
- * in JSON inside a string), blanks, one of = : := => ->, blanks, an optional opening quote.
+ * in JSON inside a string), blanks (up to 40 before the operator: column-aligned output such
+ * as Terraform plans), one of = : := => ->, blanks, an optional opening quote.
  */
-const SEP = String.raw`\\?["'\x60]?[ \t]{0,8}(?::=|=>|->|[:=])[ \t]{0,8}\\?["'\x60]?`;
+const SEP = String.raw`\\?["'\x60]?[ \t]{0,40}(?::=|=>|->|[:=])[ \t]{0,8}\\?["'\x60]?`;
 
 /**
  * The value of an assignment, as the `secret` group, `min`..`max` characters long. If
  * SEP consumed an opening quote, the value runs (lazily) to the matching quote, spaces
  * included when `spacesInQuotes` (passphrases); otherwise it is one bare word. The
  * lookbehinds inside the group pick the branch, so the branches never compete.
+ *
+ * `escapes` (passwords only): inside a plain double-quoted value a backslash escapes the next
+ * character (JSON "a\"b"), inside single quotes '' is a quote (YAML, SQL), so such a password
+ * is hidden whole instead of up to its first quote. An escape lets a value run past a quote,
+ * so a line of repeated `key:'` costs up to `max` steps per repetition: kept to the short
+ * password values (256), where that stays linear in practice (test/redact-redos.test.ts).
  */
-function value(min: number, max: number, spacesInQuotes: boolean): string {
+function value(min: number, max: number, spacesInQuotes: boolean, escapes = false): string {
   const sp = spacesInQuotes ? '' : String.raw`\s`;
+  const dq = escapes
+    ? // An escaped opening quote (JSON inside a JSON string) closes at \"; a plain one at an unescaped ".
+      String.raw`(?<=\\")[^"\r\n${sp}]{${min},${max}}?(?=\\")|(?<=[^\\]")(?:[^"\\\r\n${sp}]|\\[^\r\n]){${min},${max}}?(?=")`
+    : String.raw`(?<=")[^"\r\n${sp}]{${min},${max}}?(?=\\?")`;
+  const sq = escapes ? String.raw`(?<=')(?:[^'\r\n${sp}]|''){${min},${max}}?(?='(?!'))` : String.raw`(?<=')[^'\r\n${sp}]{${min},${max}}?(?=\\?')`;
   return (
-    String.raw`(?<secret>` +
-    String.raw`(?<=")[^"\r\n${sp}]{${min},${max}}?(?=\\?")` +
-    String.raw`|(?<=')[^'\r\n${sp}]{${min},${max}}?(?=\\?')` +
+    String.raw`(?<secret>${dq}|${sq}` +
     String.raw`|(?<=\x60)[^\x60\r\n${sp}]{${min},${max}}?(?=\x60)` +
-    String.raw`|(?<![^\s=:>])[^\s"'\x60,;&<>()[\]{}\\]{${min},${max}})`
+    // A bare word. A delimiter inside it belongs to it unless it plausibly ends it: '&' or ';'
+    // before the next key= (query strings, connection strings), ',' before key= or key:, a
+    // closing bracket before anything but a word character.
+    String.raw`|(?<![^\s=:>])(?:[^\s"'\x60,;&<>()[\]{}\\]|&(?![A-Za-z_][\w.-]{0,40}=)|;(?![ \t]{0,4}[A-Za-z_][\w. -]{0,40}=)(?=\S)` +
+    String.raw`|,(?![A-Za-z_][\w.-]{0,40}[=:])(?=[A-Za-z0-9])|[)\]}](?=[A-Za-z0-9])){${min},${max}})`
   );
 }
 
@@ -61,6 +87,29 @@ function base64PrivateKey(v: string): boolean {
 }
 
 const KEYS: Rule[] = [
+  {
+    id: 'private-key-der-line',
+    description: 'The first base64 line of a private key (DER prefixes of PKCS#1 RSA, PKCS#8, SEC1 EC, Ed25519, openssh-key-v1) logged without its armor',
+    class: 'secret',
+    // Logging a PEM file one line per record leaves each body line on its own. The DER a
+    // private key starts with is fixed (RFC 8017 A.1.2 version 0 + modulus, RFC 5208
+    // version 0 + rsaEncryption, RFC 5915 version 1, RFC 8410, OpenSSH PROTOCOL.key magic),
+    // so its first line is recognisable; later lines are not.
+    keywords: ['ibaakca', 'adanbgkqhkig9w0baqefaasc', 'mhccaqeei', 'mc4caqawbqydk2vwbciei', 'b3blbnnzac1rzxktdjea', 'mighageambmgbyqgsm49'],
+    pattern:
+      /(?<![A-Za-z0-9+/])(?<secret>(?:MII[A-Za-z0-9+/]{2,3}IBAAKCA[QgC]EA|MII[A-Za-z0-9+/]{2,3}IBADANBgkqhkiG9w0BAQEFAASC|MHcCAQEEI|MC4CAQAwBQYDK2VwBCIEI|b3BlbnNzaC1rZXktdjEA|MIGHAgEAMBMGByqGSM49)[A-Za-z0-9+/]{16,8192}={0,2})/g,
+    positives: [
+      'MIIEowIBAAKCAQEAoy1XXuVAQpqHbQE05mkhrNg/124F/2K9OanizZTZUUhK08U8',
+      '{"line":"MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj"}',
+      'key line: b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW',
+      'MC4CAQAwBQYDK2VwBCIEIKbvWDDRmJTd8hWXjXV+bN5MhKjr4q9wA0h6cW8DpSdE',
+    ],
+    negatives: [
+      'MIIBszCCAVmgAwIBAgIUTESTTESTTESTTESTTESTTESTTESTTESTTESTTEST',
+      'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo',
+      'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl',
+    ],
+  },
   {
     id: 'private-key-base64',
     description: 'A PEM private key block, base64-encoded whole (Kubernetes Secret data, *_B64 variables)',
@@ -458,13 +507,72 @@ const HEADERS: Rule[] = [
 
 // --- Assignments in free text ---
 
+/** Element names whose text is a credential (Maven settings.xml, web.config, Spring XML, SOAP). */
+const XML_SECRET_NAMES = String.raw`(?:[A-Za-z][\w.-]{0,40}:)?(?:[A-Za-z][\w-]{0,40})?(?:[Pp]ass(?:word|wd|phrase)|PASS(?:WORD|WD)|[Ss]ecret(?:[Kk]ey)?|SECRET(?:_?KEY)?|[Aa]pi[_-]?[Kk]ey|API_?KEY|[Aa]ccess[_-]?[Tt]oken|[Cc]lient[_-]?[Ss]ecret|[Pp]rivate[_-]?[Kk]ey)`;
+
+const XML: Rule[] = [
+  {
+    id: 'xml-secret-element',
+    description: 'Credential as the text of an XML element: <password>..</password>, <clientSecret>..</clientSecret>',
+    class: 'secret',
+    keywords: ['pass', 'secret', 'apikey', 'api_key', 'api-key', 'token', 'privatekey', 'private_key', 'private-key'],
+    pattern: new RegExp(String.raw`<${XML_SECRET_NAMES}(?:\s[^<>]{0,200})?>(?<secret>[^<>\r\n]{3,1024})</`, 'g'),
+    validate: notPlaceholder,
+    minEntropy: 2,
+    positives: [
+      '<server><id>nexus</id><username>deploy</username><password>' + 'Vn3$kQ8zLw2</password></server>',
+      '<AdministratorPassword>' + 'P4ssw0rd!Xq9</AdministratorPassword>',
+      '<ns2:clientSecret>' + 'TL39jYgTDTAfnrg7gApShGzUUp31ff4F</ns2:clientSecret>',
+    ],
+    negatives: ['<password>${env.NEXUS_PASSWORD}</password>', '<password></password>', '<passwordPolicy>strict</passwordPolicy>', '<tokenType>Bearer</tokenType>'],
+  },
+  {
+    id: 'xml-config-secret-value',
+    description: 'Credential in a .NET appSettings entry: <add key="ApiKey" value=".."/>',
+    class: 'secret',
+    keywords: ['<add'],
+    pattern:
+      /<add\s{1,8}key="[^"<>]{0,64}(?:[Pp]ass(?:word|wd)|PASSWORD|[Ss]ecret|SECRET|[Aa]pi[_-]?[Kk]ey|API_?KEY|[Tt]oken|TOKEN)[^"<>]{0,64}"\s{1,8}value="(?<secret>[^"<>]{3,1024})"/g,
+    validate: notPlaceholder,
+    minEntropy: 2,
+    positives: ['<add key="ApiKey" value="' + '9f8e7d6c5b4a39281706f5e4d3c2b1a0" />', '<add key="Smtp.Password" value="' + 'hX4%tR8mQ2"/>'],
+    negatives: ['<add key="Theme" value="dark"/>', '<add key="ApiKey" value="{API_KEY}"/>'],
+  },
+];
+
+/**
+ * Long command-line options whose next argument is a credential: `--password X`, `--token X`,
+ * `--api-key X` (mongodump, vercel, datadog-ci, gpg, keytool, az, ...). The `--opt=X` form is
+ * the assignment rules'. Short options (-p, -a, -P) mean different things per command and are
+ * left out.
+ */
+const CLI_FLAG: Rule = {
+  id: 'cli-secret-option',
+  description: 'Credential after a long command-line option: --password X, --token X, --api-key X, -srcstorepass X',
+  class: 'secret',
+  keywords: ['--pass', '--token', '--api-key', '--apikey', '--secret', '--client-secret', '--auth-token', '--access-token', 'storepass', 'keypass'],
+  pattern:
+    /(?<![\w-])(?:--(?:password|passwd|passphrase|pass|token|api-key|apikey|secret|client-secret|auth-token|access-token|secret-key|secret-access-key)|-(?:src|dest|)?storepass|-keypass)[ \t]{1,4}(?<secret>"[^"\r\n]{3,256}"|'[^'\r\n]{3,256}'|[^\s"'-][^\s"']{2,255})/g,
+  validate: (v: string) => !isPlaceholder(v.replace(/^["']|["']$/g, '')),
+  minEntropy: 2,
+  positives: [
+    'mongodump --username backup --password ' + 'YL7EQNDbY5xF8Pc9 --out /backup',
+    'npx vercel deploy --prod --token ' + 'D4NedQ9xLkT2vB7mRz5W',
+    'keytool -importkeystore -srcstorepass ' + 'DC%d8kQ2x -deststorepass x',
+    "gpg --batch --passphrase '" + "kQ8 zL2 vN7' --decrypt",
+  ],
+  negatives: ['--password-file /run/secrets/pw', '--token $CI_TOKEN', '--password', 'use --api-key <key> to authenticate', '--password --verbose', '--token ${{ secrets.TOKEN }}'],
+};
+
 const ASSIGNMENTS: Rule[] = [
   {
     id: 'password-assignment',
     description: 'A password assigned in text: password=, passwd:, "db_password": "...", PGPASSWORD=',
     class: 'secret',
-    keywords: ['passw', 'passphrase', 'pwd'],
-    pattern: assignment(String.raw`(?:passw(?:or)?d|passphrase|[_.-]pwd)`, value(3, 256, true)),
+    keywords: ['pass', 'pwd'],
+    // `pass` and `pwd` as whole names or after a separator (DB_PASS=, "pass":, ?pwd=), never
+    // inside a word (bypass, compass, passed).
+    pattern: assignment(String.raw`(?:passw(?:or)?d|passphrase|(?<![A-Za-z])(?:pass|pwd)(?![A-Za-z]))`, value(3, 256, true, true)),
     validate: assignedValue,
     minEntropy: 2,
     positives: [
@@ -477,6 +585,13 @@ const ASSIGNMENTS: Rule[] = [
       '{\\"password\\":\\"' + 'hunter2!x\\"}',
       'jdbc:postgresql://db/app?user=app&password=' + 'N66rNlb3uT5A&ssl=true',
       'mysql.pwd := ' + 'Sup3rS3cret',
+      'SMTP_PASS=' + 'tCH3A5&QDPgAHHgQz0g',
+      'MYSQL_ROOT_PASSWORD=' + 'm5hCTp;vyP5sMSQ1eOY',
+      'ADMIN_PASSWORD=' + 'r0ToVV)tFnvWcAn2sdJ',
+      '{"user":"app","pass":"' + '5H6Cq9vL2x"}',
+      '{"password":"' + 'AgDvYA\\"plsai6Hz3o8u"}',
+      "password: '" + "suvba0''Blop39JfXada'",
+      '  + master_password             = "' + 'e4GdQz81Lm"',
       'db password is "' + 'MWBEzrkThX$Aa91dxX"',
     ],
     negatives: [
@@ -502,6 +617,11 @@ const ASSIGNMENTS: Rule[] = [
       'password: policy violation',
       'Password: This password is too common.',
       'passwd: files systemd',
+      'bypass=true compass=north',
+      'tests pass: 120 fail: 0',
+      'password: %DB_PASS%',
+      'password: vault:secret/data/db#password',
+      'PWD=/srv/app/current',
     ],
   },
   {
@@ -531,6 +651,7 @@ const ASSIGNMENTS: Rule[] = [
       'webhook secret: configured',
       'secret = request.headers["apikey"]',
       'secret = vault.read(path)',
+      'secret: /etc/app/secret.yaml',
     ],
   },
   {
@@ -539,7 +660,7 @@ const ASSIGNMENTS: Rule[] = [
     class: 'secret',
     keywords: ['token'],
     pattern: assignment('token', value(8, 8192, false)),
-    validate: assignedValue,
+    validate: tokenValue,
     minEntropy: 3,
     positives: [
       'access_token=' + 'TL39jYgTDTAfnrg7gApShGzUUp31ff4F&expires_in=3600',
@@ -552,6 +673,9 @@ const ASSIGNMENTS: Rule[] = [
       '[INFO] +- io.jsonwebtoken:jjwt-api:jar:0.11.5:compile',
       'cancellationToken: System.Threading.CancellationToken',
       'token = request.headers.get("X-Token")',
+      '{"Items":[],"NextToken":"eyJsYXN0RXZhbHVhdGVkS2V5Ijp7ImlkIjp7IlMiOiI0MiJ9fX0="}',
+      'GET /drive/v3/files?pageSize=100&pageToken=AHWqTUkN8xV3bq2Lr0Zy',
+      'GET /?list-type=2&continuation-token=1ueGcxLPRx1Tr%2FXYExHnhbYLgveDs2J',
     ],
   },
   {
@@ -573,4 +697,4 @@ const ASSIGNMENTS: Rule[] = [
 ];
 
 /** Generic secret rules (key material, JWTs, URL and connection-string credentials, HTTP auth, assignments). */
-export const GENERIC_RULES: readonly Rule[] = [...KEYS, ...URLS, ...HEADERS, CURL_USER, SQL_PASSWORD, ...ASSIGNMENTS];
+export const GENERIC_RULES: readonly Rule[] = [...KEYS, ...URLS, ...HEADERS, CURL_USER, SQL_PASSWORD, CLI_FLAG, ...XML, ...ASSIGNMENTS];

@@ -241,5 +241,10 @@ export function isPlaceholder(value: string): boolean {
   if (v.startsWith('${') || v.startsWith('{{')) return true;
   // '?' is a SQL bind parameter ("password = ?") or the message of a shell "${PW:?unset}".
   if (v.startsWith('?')) return true;
+  // A Windows environment reference (%DB_PASS%), a Vault reference (vault:secret/data/db#password),
+  // and the secret AWS documents for examples (wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY).
+  if (/^%[a-z_][a-z0-9_]*%$/.test(v) || v.startsWith('vault:') || v.endsWith('examplekey')) return true;
+  // A mask another tool already wrote: **REDACTED**, [FILTERED], <hidden>.
+  if (/^[\W_]{0,4}(?:redacted|filtered|masked|hidden|removed|omitted)[\W_]{0,4}$/.test(v)) return true;
   return /^(?:\$\{[^}]*\}|\$\(?[a-z_][a-z0-9_]*\)?|\{\{.*\}\}|\{[a-z_][a-z0-9_.]*\}|%[sdv]|%\([a-z_]+\)s|<[^>]*>|\[[^\]]*\]|:[a-z_][a-z0-9_]*|@[a-z_][a-z0-9_]*|(?:process\.env|os\.environ|env|getenv|secrets|vars)\b.*)$/.test(v);
 }
