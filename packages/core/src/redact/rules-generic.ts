@@ -73,10 +73,13 @@ function value(min: number, max: number, spacesInQuotes: boolean, escapes = fals
 /**
  * A `key SEP value` assignment; `key` is matched case-insensitively anywhere in a longer
  * name. Prose ("password is 'x'", "token was set to 'x'") counts only with a quoted value,
- * so "password is required" is not a finding.
+ * so "password is required" is not a finding. `quotedAfterKey` (passwords only) also takes a
+ * quoted value right after the word (`created user with password "x"`); for `secret` that
+ * would be Kubernetes' `secret "api-token" not found`, a resource name.
  */
-function assignment(key: string, val: string): RegExp {
-  return new RegExp(`${key}(?:${SEP}|[ \t]{1,4}(?:is|was|set to)[ \t]{1,4}["'\x60])${val}`, 'gi');
+function assignment(key: string, val: string, quotedAfterKey = false): RegExp {
+  const verb = quotedAfterKey ? String.raw`(?:(?:is|was|set to)[ \t]{1,4})?` : String.raw`(?:is|was|set to)[ \t]{1,4}`;
+  return new RegExp(`${key}(?:${SEP}|[ \t]{1,4}${verb}["'\x60])${val}`, 'gi');
 }
 
 // --- Key material ---
@@ -304,6 +307,93 @@ const URLS: Rule[] = [
 function curlCommand(v: string, text: string, start: number): boolean {
   return !isPlaceholder(v) && /(?:^|[^A-Za-z0-9_-])curl[ \t]/.test(text.slice(Math.max(0, start - 400), start));
 }
+
+/**
+ * Short options that take a password, each only after the command it belongs to on the same
+ * line (elsewhere -p is a port or a prompt, -a an address, -w a timeout): mysql-family -pPASS
+ * (attached: "-p PASS" makes mysql prompt), sshpass -p, redis-cli -a, sqlcmd/bcp -P,
+ * ldapsearch-family -w.
+ */
+const SHORT_OPTION_COMMANDS: Record<string, RegExp> = {
+  p: /(?:^|[^A-Za-z0-9_-])(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlsh|mariadb|mariadb-dump)[ \t]/,
+  pSpace: /(?:^|[^A-Za-z0-9_-])sshpass[ \t]/,
+  a: /(?:^|[^A-Za-z0-9_-])redis-cli[ \t]/,
+  P: /(?:^|[^A-Za-z0-9_-])(?:sqlcmd|bcp)[ \t]/,
+  w: /(?:^|[^A-Za-z0-9_-])ldap(?:search|modify|add|delete|whoami|passwd|compare)[ \t]/,
+};
+
+function shortOptionCommand(v: string, text: string, start: number): boolean {
+  if (isPlaceholder(v.replace(/^["']|["']$/g, ''))) return false;
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  const before = text.slice(Math.max(lineStart, start - 400), start);
+  const flag = /-([paPw])([ \t]*)["']?$/.exec(before);
+  if (flag === null) return false;
+  const key = flag[1] === 'p' && flag[2]!.length > 0 ? 'pSpace' : flag[1]!;
+  return SHORT_OPTION_COMMANDS[key]!.test(before.slice(0, flag.index));
+}
+
+const CLI_SHORT: Rule = {
+  id: 'cli-short-password-option',
+  description: 'Password after a short option of the command it belongs to: mysql -pX, sshpass -p X, redis-cli -a X, sqlcmd -P X, ldapsearch -w X',
+  class: 'secret',
+  // The option is the keyword (the rule contract: a keyword inside every match); the command is checked in validate.
+  keywords: ['-p', '-a', '-w'],
+  pattern: /(?<![\w-])-[paPw](?:[ \t]{1,4})?(?<secret>"[^"\r\n]{3,256}"|'[^'\r\n]{3,256}'|[^\s"'-][^\s"']{2,255})/g,
+  validate: shortOptionCommand,
+  minEntropy: 2,
+  positives: [
+    'mysql -uroot -p' + 'S3crxi-O8Q#T -h db.internal app_prod',
+    "mysqldump -u backup -p'" + "h6F8kQ2zL' --all-databases",
+    'sshpass -p ' + "'7QTtqW9x' ssh deploy@10.0.0.5",
+    'redis-cli -h cache.internal -a ' + 'X9fidbpF2q ping',
+    "sqlcmd -S db -U sa -P '" + "dOaE7kQ2x!'",
+    'ldapsearch -x -D cn=admin,dc=example,dc=org -w ' + 'jfCq8Lz2 -b dc=example,dc=org',
+  ],
+  negatives: ['docker run -p 8080:80 nginx', 'mysql -u root -p app_prod', 'ssh -p 2222 host', 'curl -w "%{http_code}"', 'mkdir -p /var/lib/app', 'redis-cli -a $REDIS_PASSWORD ping'],
+};
+
+/** Redis's own commands as MONITOR and slowlog print them: "AUTH" ["user"] "pw", CONFIG SET requirepass "pw". */
+const REDIS: Rule[] = [
+  {
+    id: 'redis-auth-command',
+    description: 'Password of a Redis AUTH or HELLO ... AUTH command as MONITOR prints it',
+    class: 'secret',
+    keywords: ['"auth"'],
+    pattern: /"AUTH"(?:[ \t]"[^"\r\n]{1,64}")?[ \t]"(?<secret>[^"\r\n]{1,256})"/gi,
+    validate: notPlaceholder,
+    positives: ['1716054000.123456 [0 10.0.0.7:51234] "AUTH" "' + 'tb3!zYq9Lw"', '1716054000.1 [0 10.0.0.7:5] "auth" "default" "' + 'U40oXk2mQ"'],
+    negatives: ['"AUTH" "********"', '"GET" "session:auth"'],
+  },
+  {
+    id: 'redis-requirepass',
+    description: 'Redis requirepass / masterauth in a config file or a CONFIG SET command',
+    class: 'secret',
+    keywords: ['requirepass', 'masterauth'],
+    pattern: /(?<![\w-])"?(?:requirepass|masterauth)"?[ \t]{1,4}"?(?<secret>[^\s"]{3,256})/gi,
+    validate: notPlaceholder,
+    positives: ['"CONFIG" "SET" "requirepass" "' + '!y^5kQ2zL"', 'requirepass ' + 'foobared9Xq'],
+    negatives: ['requirepass ""', '# requirepass <password>'],
+  },
+];
+
+/** AUTH PLAIN's argument is base64 of authzid NUL authcid NUL password (RFC 4616 section 2). */
+function saslPlain(v: string): boolean {
+  const d = Buffer.from(v, 'base64').toString('utf8');
+  const a = d.indexOf('\0');
+  const b = a === -1 ? -1 : d.indexOf('\0', a + 1);
+  return b > a && b < d.length - 1 && !isPlaceholder(d.slice(b + 1));
+}
+
+const SMTP_PLAIN: Rule = {
+  id: 'sasl-plain-credentials',
+  description: 'SASL PLAIN credentials (SMTP/IMAP/POP3 AUTH PLAIN <base64>), decoded and checked',
+  class: 'secret',
+  keywords: ['auth plain', 'authenticate plain'],
+  pattern: /(?<![\w-])AUTH(?:ENTICATE)?[ \t]PLAIN[ \t](?<secret>[A-Za-z0-9+/]{8,1024}={0,2})/gi,
+  validate: saslPlain,
+  positives: ['<- AUTH PLAIN ' + Buffer.from('\0user@example.com\0' + '3hfnQ9xLz2').toString('base64')],
+  negatives: ['250-AUTH PLAIN LOGIN CRAM-MD5', 'AUTH PLAIN ' + Buffer.from('no nul here').toString('base64')],
+};
 
 /** `user:password` after curl's -u / --user (gitleaks curl.go has the same cases). */
 const CURL_USER: Rule = {
@@ -572,7 +662,7 @@ const ASSIGNMENTS: Rule[] = [
     keywords: ['pass', 'pwd'],
     // `pass` and `pwd` as whole names or after a separator (DB_PASS=, "pass":, ?pwd=), never
     // inside a word (bypass, compass, passed).
-    pattern: assignment(String.raw`(?:passw(?:or)?d|passphrase|(?<![A-Za-z])(?:pass|pwd)(?![A-Za-z]))`, value(3, 256, true, true)),
+    pattern: assignment(String.raw`(?:passw(?:or)?d|passphrase|(?<![A-Za-z])(?:pass|pwd)(?![A-Za-z]))`, value(3, 256, true, true), true),
     validate: assignedValue,
     minEntropy: 2,
     positives: [
@@ -588,6 +678,7 @@ const ASSIGNMENTS: Rule[] = [
       'SMTP_PASS=' + 'tCH3A5&QDPgAHHgQz0g',
       'MYSQL_ROOT_PASSWORD=' + 'm5hCTp;vyP5sMSQ1eOY',
       'ADMIN_PASSWORD=' + 'r0ToVV)tFnvWcAn2sdJ',
+      'created admin user with password "' + 'xJpd8kQ2zL"',
       '{"user":"app","pass":"' + '5H6Cq9vL2x"}',
       '{"password":"' + 'AgDvYA\\"plsai6Hz3o8u"}',
       "password: '" + "suvba0''Blop39JfXada'",
@@ -652,6 +743,7 @@ const ASSIGNMENTS: Rule[] = [
       'secret = request.headers["apikey"]',
       'secret = vault.read(path)',
       'secret: /etc/app/secret.yaml',
+      'MountVolume.SetUp failed for volume "token-vol" : secret "api-token" not found',
     ],
   },
   {
@@ -697,4 +789,4 @@ const ASSIGNMENTS: Rule[] = [
 ];
 
 /** Generic secret rules (key material, JWTs, URL and connection-string credentials, HTTP auth, assignments). */
-export const GENERIC_RULES: readonly Rule[] = [...KEYS, ...URLS, ...HEADERS, CURL_USER, SQL_PASSWORD, CLI_FLAG, ...XML, ...ASSIGNMENTS];
+export const GENERIC_RULES: readonly Rule[] = [...KEYS, ...URLS, ...HEADERS, CURL_USER, CLI_SHORT, ...REDIS, SMTP_PLAIN, SQL_PASSWORD, CLI_FLAG, ...XML, ...ASSIGNMENTS];
