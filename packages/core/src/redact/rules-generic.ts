@@ -311,14 +311,14 @@ function curlCommand(v: string, text: string, start: number): boolean {
 /**
  * Short options that take a password, each only after the command it belongs to on the same
  * line (elsewhere -p is a port or a prompt, -a an address, -w a timeout): mysql-family -pPASS
- * (attached: "-p PASS" makes mysql prompt), sshpass -p, redis-cli -a, sqlcmd/bcp -P,
- * ldapsearch-family -w.
+ * (attached: "-p PASS" makes mysql prompt), sshpass / docker login / mongo-family -p PASS,
+ * redis-cli -a, sqlcmd/bcp/zip -P, ldapsearch-family -w.
  */
 const SHORT_OPTION_COMMANDS: Record<string, RegExp> = {
   p: /(?:^|[^A-Za-z0-9_-])(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlsh|mariadb|mariadb-dump)[ \t]/,
-  pSpace: /(?:^|[^A-Za-z0-9_-])sshpass[ \t]/,
+  pSpace: /(?:^|[^A-Za-z0-9_-])(?:sshpass[ \t]|docker[ \t]+login[ \t]|mongo(?:sh|dump|restore|import|export)?[ \t])/,
   a: /(?:^|[^A-Za-z0-9_-])redis-cli[ \t]/,
-  P: /(?:^|[^A-Za-z0-9_-])(?:sqlcmd|bcp)[ \t]/,
+  P: /(?:^|[^A-Za-z0-9_-])(?:sqlcmd|bcp|zip)[ \t]/,
   w: /(?:^|[^A-Za-z0-9_-])ldap(?:search|modify|add|delete|whoami|passwd|compare)[ \t]/,
 };
 
@@ -348,6 +348,8 @@ const CLI_SHORT: Rule = {
     'redis-cli -h cache.internal -a ' + 'X9fidbpF2q ping',
     "sqlcmd -S db -U sa -P '" + "dOaE7kQ2x!'",
     'ldapsearch -x -D cn=admin,dc=example,dc=org -w ' + 'jfCq8Lz2 -b dc=example,dc=org',
+    'docker login -u deploybot -p ' + 'VkdiAhMw5Wqrm56M registry.example.com',
+    'mongosh --host db -u admin -p ' + 'Rz8kQ2xLm7 --authenticationDatabase admin',
   ],
   negatives: ['docker run -p 8080:80 nginx', 'mysql -u root -p app_prod', 'ssh -p 2222 host', 'curl -w "%{http_code}"', 'mkdir -p /var/lib/app', 'redis-cli -a $REDIS_PASSWORD ping'],
 };
@@ -662,7 +664,12 @@ const ASSIGNMENTS: Rule[] = [
     keywords: ['pass', 'pwd'],
     // `pass` and `pwd` as whole names or after a separator (DB_PASS=, "pass":, ?pwd=), never
     // inside a word (bypass, compass, passed).
-    pattern: assignment(String.raw`(?:passw(?:or)?d|passphrase|(?<![A-Za-z])(?:pass|pwd)(?![A-Za-z]))`, value(3, 256, true, true), true),
+    // password_confirmation, new_password (prefix words are free), passwordAgain: the same secret.
+    pattern: assignment(
+      String.raw`(?:passw(?:or)?d(?:[_.-]?(?:confirmation|confirm|again|repeat))?|passphrase|(?<![A-Za-z])(?:pass|pwd)(?![A-Za-z]))`,
+      value(3, 256, true, true),
+      true,
+    ),
     validate: assignedValue,
     minEntropy: 2,
     positives: [
@@ -679,6 +686,7 @@ const ASSIGNMENTS: Rule[] = [
       'MYSQL_ROOT_PASSWORD=' + 'm5hCTp;vyP5sMSQ1eOY',
       'ADMIN_PASSWORD=' + 'r0ToVV)tFnvWcAn2sdJ',
       'created admin user with password "' + 'xJpd8kQ2zL"',
+      '"password_confirmation"=>"' + 'Kq8zL2vN7x"',
       '{"user":"app","pass":"' + '5H6Cq9vL2x"}',
       '{"password":"' + 'AgDvYA\\"plsai6Hz3o8u"}',
       "password: '" + "suvba0''Blop39JfXada'",
@@ -750,8 +758,9 @@ const ASSIGNMENTS: Rule[] = [
     id: 'token-assignment',
     description: 'A token assigned in text: token:, access_token=, "refreshToken": "...", token -> ...',
     class: 'secret',
-    keywords: ['token'],
-    pattern: assignment('token', value(8, 8192, false)),
+    keywords: ['token', 'pat'],
+    // PAT: personal access token (GITLAB_PAT=, AZURE_DEVOPS_EXT_PAT=), a whole word only.
+    pattern: assignment(String.raw`(?:token|(?<![A-Za-z])pat(?![A-Za-z]))`, value(8, 8192, false)),
     validate: tokenValue,
     minEntropy: 3,
     positives: [
@@ -759,6 +768,7 @@ const ASSIGNMENTS: Rule[] = [
       '{"refreshToken":"' + 'NaNQQSzge8wWpqkSY0CczDk7"}',
       'token -> ' + 'H9fJShJd-zQONkV87AGBYLhHrTF2s-cwNN8s8KXI',
       "TOKEN: '" + 'ZlTZuinYiKbI3zIFjvRfkNq4YaeRU7mW' + "'",
+      'AZURE_DEVOPS_EXT_PAT=' + 'q7zr4xkm2vwl9bcd5ty8hgf3nj6pes1a0uoi4xkm2vwl9bcd5ty8',
     ],
     negatives: [
       'token: null', 'tokens: 1024', 'max_tokens=4096', 'token_type: bearer', 'token: 12345', 'token = process.env.TOKEN', 'token: <token>',
@@ -768,6 +778,7 @@ const ASSIGNMENTS: Rule[] = [
       '{"Items":[],"NextToken":"eyJsYXN0RXZhbHVhdGVkS2V5Ijp7ImlkIjp7IlMiOiI0MiJ9fX0="}',
       'GET /drive/v3/files?pageSize=100&pageToken=AHWqTUkN8xV3bq2Lr0Zy',
       'GET /?list-type=2&continuation-token=1ueGcxLPRx1Tr%2FXYExHnhbYLgveDs2J',
+      'path=/var/lib/app pattern=*.log',
     ],
   },
   {
@@ -785,6 +796,62 @@ const ASSIGNMENTS: Rule[] = [
       'Ocp-Apim-Subscription-Key: ' + '2a94c02edd375b05665aff4802e98a4a',
     ],
     negatives: ['apiKey: this.apiKey,', 'apiKey: config.apiKey,', "apiKey: fs.readFileSync('foo',", 'api_key=settings.API_KEY', 'api_key = None', 'apiKey: "YOUR_API_KEY"', 'api_key_id=42', 'public_key: ' + 'ZlTZuinYiKbI3zIFjvRfkNq4YaeRU7mW', 'api_key=' + 'x'.repeat(32)],
+  },
+  {
+    id: 'auth-assignment',
+    description: 'A credential under the bare name auth: docker config.json "auth", .npmrc _auth=, ?auth= (Firebase), REDIS_AUTH=',
+    class: 'secret',
+    keywords: ['auth'],
+    // A whole word (oauth, author, authority are not it); 8+ characters with an entropy floor,
+    // so `auth: true`, `auth=basic` or `"auth":"required"` are not findings.
+    pattern: assignment(String.raw`(?<![A-Za-z])_?auth(?![A-Za-z])`, value(8, 2048, false)),
+    // ...nor a lower-case identifier naming a method (`auth: oauth2-client-credentials`).
+    // ...nor a URL without user info (`MONGO_NO_AUTH = "mongodb://localhost:27017/db"`).
+    validate: (v, text, start, end) =>
+      assignedValue(v, text, start, end) && !/^[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+$/.test(v) && !/^[a-z][a-z0-9+.-]{0,31}:\/\/[^@\s]*$/i.test(v),
+    minEntropy: 3,
+    positives: [
+      '{"auths":{"ghcr.io":{"auth":"' + 'Y2ktcm9ib3Q6Z2hwX3Q0UTl4TDJ2TjdrUXo4TDJ2TjdrUXo4"}}}',
+      '//registry.npmjs.org/:_auth=' + 'ZGVwbG95OnM3dkxxMnBaOXhRa0w=',
+      'REDIS_AUTH=' + 'qfS5Lm9xTz2Vk8Wc',
+    ],
+    negatives: ['auth: true', 'auth=basic', '"auth":"required"', 'oauth_version=1.0', 'author: Jane Doe', 'auth: oauth2-client-credentials', 'const MONGO_NO_AUTH = "mongodb://localhost:27017/database";'],
+  },
+  {
+    id: 'session-id-assignment',
+    description: 'A session id assigned in text: PHPSESSID=, JSESSIONID=, session_id=, sessionId: (a session id is a bearer credential)',
+    class: 'secret',
+    keywords: ['sessid', 'sessionid', 'session_id', 'session-id'],
+    pattern: assignment(String.raw`(?<![A-Za-z])(?:php|j|asp\.net_)?sess(?:ion)?[_-]?id(?![A-Za-z])`, value(16, 512, false)),
+    validate: assignedValue,
+    minEntropy: 3,
+    positives: ['GET /cart?PHPSESSID=' + 'q3k8l2m9n4b7v1c6x5z0a8s7d6 HTTP/1.1', 'session_id=' + '9dc4b30b3710586b6ea64fc635ef1ea5 user=bob', 'JSESSIONID=' + '6A5F4E3D2C1B0A9F8E7D6C5B4A392817'],
+    negatives: ['session_id=42', 'sessionId: null', 'session_id=${SESSION_ID}', 'sessionIdleTimeout=3600'],
+  },
+  {
+    id: 'netrc-password',
+    description: 'Password of a one-line .netrc entry: machine HOST login USER password PASS',
+    class: 'secret',
+    keywords: ['password'],
+    pattern: /\bmachine[ \t]{1,8}\S{1,253}[ \t]{1,8}login[ \t]{1,8}\S{1,128}[ \t]{1,8}password[ \t]{1,8}(?<secret>\S{1,256})/g,
+    validate: notPlaceholder,
+    positives: ['machine api.internal.example.com login svc-deploy password ' + 'lrdMBbTi8qNOa7CJ'],
+    negatives: ['machine api.example.com login svc password $NETRC_PASSWORD'],
+  },
+  {
+    id: 'generated-password-notice',
+    description: 'A password a server prints once at setup: MySQL "temporary password is generated for root@localhost: X", Elasticsearch "PASSWORD elastic = X"',
+    class: 'secret',
+    keywords: ['password'],
+    pattern:
+      /(?:(?:temporary|initial|generated|random|default)[ \t](?:admin(?:istrator)?[ \t]|root[ \t]|user[ \t])?password[^:\r\n]{0,60}:[ \t]{0,4}|\bPASSWORD[ \t](?:elastic|kibana_system|kibana|logstash_system|beats_system|apm_system|remote_monitoring_user)[ \t]=[ \t])(?<secret>[^\s"']{6,128})/gi,
+    validate: notPlaceholder,
+    minEntropy: 2.5,
+    positives: [
+      '2024-05-18T10:00:00.000000Z 6 [Note] [MY-010454] [Server] A temporary password is generated for root@localhost: ' + 'EmqA7k;Lp2(x',
+      'PASSWORD elastic = ' + 'Qi6OzL2xKq8vN7mR',
+    ],
+    negatives: ['temporary password expired: true', 'default password policy: strong', 'initial password: ********'],
   },
 ];
 
