@@ -397,6 +397,36 @@ const SMTP_PLAIN: Rule = {
   negatives: ['250-AUTH PLAIN LOGIN CRAM-MD5', 'AUTH PLAIN ' + Buffer.from('no nul here').toString('base64')],
 };
 
+/**
+ * A credential inside a percent-encoded query or form body (a redirect target carried in a
+ * parameter, a logged application/x-www-form-urlencoded body): `password%3Dx%26next...`.
+ * The value runs to the encoded `&` (%26) or a real separator.
+ */
+const URL_ENCODED_CREDENTIAL: Rule = {
+  id: 'url-encoded-credential',
+  description: 'Password, token, secret or API key inside a percent-encoded parameter: next=%2Flogin%3Fpassword%3D...',
+  class: 'secret',
+  keywords: ['%3d'],
+  pattern:
+    /(?:passw(?:or)?d|passwd|(?<![A-Za-z])pwd|token|secret|api[_-]?key|access[_-]?key)%3D(?<secret>(?:[^%&\s"'<>]|%(?!26|3[Dd])[0-9A-Fa-f]{2}){3,512})/gi,
+  validate: (v: string) => !isPlaceholder(decodeURIComponentSafe(v)),
+  minEntropy: 2,
+  positives: [
+    'GET /auth/login?next=%2Flogin%3Fuser%3Dbob%26password%3D' + 'qkevZ9%21xL2m HTTP/1.1',
+    'body=username%3Djdoe%26password%3D' + 'wBbJ7kQ2zL%26remember%3D1',
+    'redirect_uri=https%3A%2F%2Fapp%2Fcb%3Faccess_token%3D' + 'ya29.a0AfH6SMBxKq8vN7mRz',
+  ],
+  negatives: ['next=%2Fsettings%2Fpassword%3Dreset', 'q=password%3D%2A%2A%2A%2A'],
+};
+
+function decodeURIComponentSafe(v: string): string {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
+}
+
 /** `user:password` after curl's -u / --user (gitleaks curl.go has the same cases). */
 const CURL_USER: Rule = {
   id: 'curl-user-credentials',
@@ -856,4 +886,4 @@ const ASSIGNMENTS: Rule[] = [
 ];
 
 /** Generic secret rules (key material, JWTs, URL and connection-string credentials, HTTP auth, assignments). */
-export const GENERIC_RULES: readonly Rule[] = [...KEYS, ...URLS, ...HEADERS, CURL_USER, CLI_SHORT, ...REDIS, SMTP_PLAIN, SQL_PASSWORD, CLI_FLAG, ...XML, ...ASSIGNMENTS];
+export const GENERIC_RULES: readonly Rule[] = [...KEYS, ...URLS, URL_ENCODED_CREDENTIAL, ...HEADERS, CURL_USER, CLI_SHORT, ...REDIS, SMTP_PLAIN, SQL_PASSWORD, CLI_FLAG, ...XML, ...ASSIGNMENTS];
