@@ -235,3 +235,17 @@ describe('log lines: where a value ends, and what is not a secret', () => {
     }
   });
 });
+
+describe('pairs and entry lists with hostile members', () => {
+  it('a throwing name/value getter or a Proxy element is marked where it throws; the rest is walked', () => {
+    const pair = { get name(): string { throw new Error('boom'); }, value: 'Tr0ub4dor&3x' };
+    const trap = new Proxy([], { get() { throw new Error('trap'); } });
+    const out = secrets.redact({ pair, bad: [trap], list: [['authorization', 'Token 9f8e7d6c5b4a39281706f5e4d3c2b1a0']] });
+    const v = out.value as { pair: { name: unknown }; bad: unknown[] };
+    expect(v.pair.name).toBe('[Throws]');
+    expect(v.bad).toEqual(['[Throws]']); // the Proxy alone, not the record
+    const t = text(out.value);
+    expect(t).toContain('Tr0ub4dor&3x'); // no name to rule it: only the value scan applies
+    expect(t).not.toContain('9f8e7d6c5b4a39281706f5e4d3c2b1a0');
+  });
+});

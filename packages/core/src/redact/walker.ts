@@ -114,12 +114,16 @@ const TUPLE_NAME_MAX = 64;
 
 /** Every element is a [string, value] pair (at most the first 64 looked at: entry lists are uniform). */
 function isEntryList(a: readonly unknown[]): boolean {
-  const n = Math.min(a.length, 64);
-  for (let i = 0; i < n; i++) {
-    const e = a[i];
-    if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string') return false;
+  try {
+    const n = Math.min(a.length, 64);
+    for (let i = 0; i < n; i++) {
+      const e = a[i];
+      if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string') return false;
+    }
+    return true;
+  } catch {
+    return false; // a throwing getter or Proxy trap: walk the elements one by one, as ever
   }
-  return true;
 }
 const KEY_CACHE_LIMIT = 4096;
 const KEY_CACHE_MAX_LENGTH = 256;
@@ -289,14 +293,15 @@ export class Walker {
     if (depth >= this.plan.maxDepth) return MARKER_DEPTH;
     const stack = this.stack;
     if (stack.includes(v)) return MARKER_CIRCULAR; // ancestors only: a shared (acyclic) reference is copied twice
-    if (Array.isArray(v)) {
-      stack.push(v);
-      const out = this.array(v, depth, st, allow, filter);
-      stack.pop();
-      return out;
-    }
     const mark = stack.length;
     try {
+      // (inside the try: a Proxy array's length trap can throw too)
+      if (Array.isArray(v)) {
+        stack.push(v);
+        const out = this.array(v, depth, st, allow, filter);
+        stack.pop();
+        return out;
+      }
       const proto: unknown = Object.getPrototypeOf(v);
       if (proto === Object.prototype || proto === null) {
         stack.push(v);
@@ -371,17 +376,25 @@ export class Walker {
    * so the rule applies to the value member. null when `v` is not such a pair.
    */
   private pairOf(v: Record<string, unknown>, keys: readonly string[]): { valueKey: string; rule: ResolvedKey } | null {
-    let name: unknown;
+    let nameKey: string | undefined;
     let valueKey: string | undefined;
     for (const k of keys) {
       if (k.length > 5) continue; // 'name', 'key', 'value' and their capitalised forms only
-      if (name === undefined && PAIR_NAMES.includes(k)) name = v[k];
+      if (nameKey === undefined && PAIR_NAMES.includes(k)) nameKey = k;
       else if (valueKey === undefined && PAIR_VALUES.includes(k)) valueKey = k;
     }
-    if (typeof name !== 'string' || valueKey === undefined || name.length === 0 || name.length > TUPLE_NAME_MAX) return null;
-    // OpenTelemetry wraps a value as an AnyValue ({ stringValue: '...' }): exemptions look at the string.
-    const value = v[valueKey];
-    const inner = typeof value === 'object' && value !== null && 'stringValue' in value ? (value as { stringValue: unknown }).stringValue : value;
+    if (nameKey === undefined || valueKey === undefined) return null;
+    let name: unknown;
+    let inner: unknown;
+    try {
+      name = v[nameKey];
+      if (typeof name !== 'string' || name.length === 0 || name.length > TUPLE_NAME_MAX) return null;
+      // OpenTelemetry wraps a value as an AnyValue ({ stringValue: '...' }): exemptions look at the string.
+      const value = v[valueKey];
+      inner = typeof value === 'object' && value !== null && 'stringValue' in value ? (value as { stringValue: unknown }).stringValue : value;
+    } catch {
+      return null; // a throwing getter: the property walk marks it where it throws
+    }
     const rule = this.ruleOfName(name, inner);
     return rule === undefined ? null : { valueKey, rule };
   }
@@ -393,10 +406,11 @@ export class Walker {
     if (typeof name !== 'string' || name.length === 0 || name.length > TUPLE_NAME_MAX) return NOT_AN_ENTRY;
     const rule = this.ruleOfName(name, t[1]);
     if (rule === undefined) return NOT_AN_ENTRY;
-    this.path.push(1);
+    this.path.push(0);
+    const k = this.string(name);
+    this.path[this.path.length - 1] = 1;
     const v = this.whole(t[1], rule, depth + 1, null);
     this.path.pop();
-    const k = this.string(name);
     return v === REMOVE ? [k] : [k, v === SKIP ? null : v];
   }
 
