@@ -161,6 +161,16 @@ const AWS: Rule[] = [
     ],
   },
   {
+    id: 'aws-appsync-api-key',
+    description: 'AWS AppSync API key (da2- and 26 lower-case characters), sent as x-api-key',
+    class: 'secret',
+    keywords: ['da2-'],
+    pattern: /(?<![A-Za-z0-9_-])(?<secret>da2-[a-z0-9]{26})(?![A-Za-z0-9_-])/g,
+    minEntropy: 3,
+    positives: ['x-api-key: ' + 'da2-nmaqhbb63zabjactesiydcfuvu', '{"data":"' + 'da2-k3v7xq2mz9wplr4tbn8ycjf6hd"}'],
+    negatives: ['da2-' + 'a'.repeat(26), 'panda2-something-else', 'da2-short'],
+  },
+  {
     id: 'aws-presigned-url-signature',
     description: 'Signature of an AWS SigV4 presigned URL (X-Amz-Signature query parameter)',
     class: 'secret',
