@@ -249,3 +249,46 @@ describe('pairs and entry lists with hostile members', () => {
     expect(t).not.toContain('9f8e7d6c5b4a39281706f5e4d3c2b1a0');
   });
 });
+
+// Found by the review of this session's change: exemptions must not open holes.
+describe('review: exemptions stay narrow', () => {
+  it('a base64 secret that starts with / is not a file path; a real path is', () => {
+    for (const line of ['client_secret=/Yq3kL9vX2mN7pR4tW8zB1cF6hJ0dG5sA', 'token=/Yq3kL9vX2mN7pR4tW8zB1cF6hJ0dG5sA', 'password=/h7Kq2.xLm9']) {
+      expect(secrets.redactText(line).findings, line).not.toEqual([]);
+    }
+    expect(secrets.redactText('secret: /etc/app/secret.yaml').findings).toEqual([]);
+    expect(text(secrets.redact({ pwd: '~Xk9#mQ2zL' }).value)).not.toContain('Xk9#mQ2zL');
+    expect(text(secrets.redact({ pwd: '/Xk9mQ2zLq' }).value)).not.toContain('Xk9mQ2zLq');
+    expect(secrets.redact({ pwd: '/home/app/current' }).findings).toEqual([]);
+  });
+  it('only whole-word version / trace-id names rule classes out, and only for their own scalar', () => {
+    expect(text(gdpr.redact({ conversion: { req: { remote: '203.0.113.9' } }, subversion: 'svn from 198.51.100.7' }).value)).not.toMatch(/203\.0\.113\.9|198\.51\.100\.7/);
+    expect(text(gdpr.redact({ version: { peer: '203.0.113.9' } }).value)).not.toContain('203.0.113.9');
+    expect(text(pci.redact({ transparentId: '4532015112830366' }).value)).not.toContain('4532015112830366');
+  });
+  it('a ruled-out class cannot hide an overlapping secret', () => {
+    expect(text(pci.redact({ traceId: 'ctx password=4532 0151 1283 0366' }).value)).not.toContain('4532 0151 1283');
+  });
+  it('a connection string with a token in its path keeps the key rule', () => {
+    expect(text(secrets.redact({ connectionString: 'https://api.telegram.org/bot1234567890:AAHdqTcvCH1vGWJxfSe1ofSAs0K5PALDsaw/sendMessage' }).value)).not.toContain('AAHdqTcvCH1vGWJxfSe1ofSAs0K5PALDsaw');
+  });
+  it('a pair is found whatever the order of its name-like members', () => {
+    const rec = { name: 'DB_PASSWORD', key: 'abc', value: 'hunter2hunter2' };
+    expect(text(secrets.redact(rec).value)).not.toContain('hunter2hunter2');
+    expect(secrets.redactCanonical(rec).json).not.toContain('hunter2hunter2');
+  });
+  it('an entry whose element getter throws is marked in place; later findings keep their paths', () => {
+    const bad = new Proxy(['password', 'x'], { get(t, p) { if (p === '1') throw new Error('trap'); return Reflect.get(t, p); } });
+    const out = secrets.redact({ list: [['a', 'b'], bad], after: 'AKIAQYLPMN5HHHFPZAM2' });
+    const v = out.value as { list: unknown[] };
+    expect(v.list[0]).toEqual(['a', 'b']);
+    expect(out.findings.map((f) => f.path)).toContain('$.after');
+  });
+  it('test-runner verdicts, status lines, validation messages and mechanism names are not secrets', () => {
+    for (const line of ['--- PASS: TestLoginHandler (0.02s)', 'health check pass: db=ok', 'password "must be at least 12 characters"', 'auth: SCRAM-SHA-256', 'gcloud run deploy api --secret prod-db-password', '<add key="PasswordPolicy" value="RequireDigit"/>']) {
+      expect(secrets.redactText(line).findings, line).toEqual([]);
+    }
+    expect(secrets.redact({ test: { pass: 120, fail: 0 } }).findings).toEqual([]);
+    expect(secrets.redactText('GET /?password=Zq9vX2mR7t&amp;user=bob').text).toContain('&amp;user=bob');
+  });
+});

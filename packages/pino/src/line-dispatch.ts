@@ -99,12 +99,20 @@ export function dispatchLines(stream: Transform, hooks: LineDispatchHooks): Line
       return;
     }
     held = cb;
-    void drained().then(() => {
-      if (held === cb) {
-        held = null;
-        cb();
-      }
-    });
+    drained().then(
+      () => {
+        if (held === cb) {
+          held = null;
+          cb();
+        }
+      },
+      (err: Error) => {
+        if (held === cb) {
+          held = null;
+          cb(err);
+        }
+      },
+    );
   };
 
   stream._flush = (cb: Callback): void => {

@@ -143,8 +143,11 @@ export async function createLogSealStream(options?: LogSealPinoOptions): Promise
   let live: LogSealStream | undefined;
   const events: BackendEvents = {
     // Delivery trouble is printed as a process warning by the thread that runs the pipeline
-    // (pino's worker threads print to the process's stderr); retries are diagnostics only.
-    warn: () => undefined,
+    // (pino's worker threads print to the process's stderr); retries are diagnostics only. What
+    // the backend itself reports (a close that failed, a record after close) is printed here.
+    warn: (w) => {
+      if (w.code === 'LOGSEAL_WARN_CLOSE' || w.code === 'LOGSEAL_WARN_AFTER_CLOSE') process.emitWarning(w.message, { code: w.code, type: 'LogSealWarning' });
+    },
     // The pipeline thread died: fail the stream, and pino re-raises the error in the main thread.
     fatal: (err) => live?.destroy(err),
   };

@@ -283,6 +283,8 @@ export class ThreadBackend implements Backend {
   }
 
   #rejectPending(err: Error): void {
+    this.#readyWaiter?.reject(err);
+    this.#readyWaiter = undefined;
     for (const p of this.#pending.values()) p.reject(err);
     this.#pending.clear();
     this.#refs = 0;

@@ -45,6 +45,18 @@ function isPropertyPath(v: string): boolean {
 }
 
 /**
+ * A file system path, told from a base64 secret that happens to start with '/': relative
+ * (`~/`, `./`, `../`), under a well-known root, or ending in a file name with an extension;
+ * path characters only. (`/Yq3kL9vX2mN7pR4tW8zB1cF6hJ0dG5sA` is a key, not a path.)
+ */
+export function isFilePath(v: string): boolean {
+  if (!/^(?:~|\.{1,2})?\/[\w.@-]+(?:\/[\w.@-]+)*\/?$/.test(v)) return false;
+  if (/^(?:~|\.{1,2})\//.test(v)) return true;
+  if (/^\/(?:etc|var|home|run|opt|usr|srv|tmp|mnt|data|app|root|secrets?|certs?|config|Users|Library)(?:\/|$)/.test(v)) return true;
+  return /\/[\w@-]+\.[a-z][a-z0-9]{0,4}$/.test(v);
+}
+
+/**
  * True when the value of an assignment at text[start, end) is code or prose, not a
  * credential. Quoted values are literals: only the self-name check applies to them.
  */
@@ -56,7 +68,7 @@ export function isCodeOrProse(v: string, text: string, start: number, end: numbe
   if ((next === 0x28 || next === 0x5b) && (IDENT.test(v) || IDENT_PATH.test(v))) return true;
   if (isPropertyPath(v)) return true;
   // A file path names where the secret is kept (`secret: /etc/app/secret.yaml`, `PWD=/home/app`).
-  if (/^(?:~?\/|\.\.?\/)[\w.@-]+(?:\/[\w.@-]*)*$/.test(v)) return true;
+  if (isFilePath(v)) return true;
   if (COORDINATES.test(v) && VERSION_PART.test(v)) return true;
   // A word and then more words: the key word began a sentence ("password: policy violation",
   // "Password: This password is too common."). A credential followed by prose still has a

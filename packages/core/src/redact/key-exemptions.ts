@@ -9,6 +9,7 @@
 import type { ResolvedKey } from './policy.js';
 import type { PolicyClass } from './presets.js';
 import { normaliseKeyName } from './key-matcher.js';
+import { isFilePath } from './assignment-value.js';
 
 /** Names `*phone` matches that are devices, not phone numbers. */
 const DEVICE_PHONES = ['microphone', 'iphone', 'headphone', 'headphones', 'earphone', 'earphones', 'megaphone', 'saxophone', 'xylophone'];
@@ -30,12 +31,12 @@ export function isCursorTokenName(key: string): boolean {
 }
 
 /**
- * A connection string that is a URL with no user info, query or parameters
- * (`postgresql://db.internal:5432/acme`, OpenTelemetry's db.connection_string) names a server,
- * not a credential; anything with `@`, `?` or `;` keeps the rule (the URL and
- * connection-string value rules still scan it either way).
+ * A connection string that is `scheme://host[:port][/database]` (`postgresql://db.internal:5432/acme`,
+ * OpenTelemetry's db.connection_string) names a server, not a credential; anything more (user
+ * info, a query, a longer path that may carry a token: https://api.telegram.org/bot<token>/...)
+ * keeps the rule.
  */
-const bareServerUrl: ValueExempt = (raw) => typeof raw === 'string' && /^[a-z][a-z0-9+.-]{0,31}:\/\/[^@?;\s]*$/i.test(raw);
+const bareServerUrl: ValueExempt = (raw) => typeof raw === 'string' && /^[a-z][a-z0-9+.-]{0,31}:\/\/[\w.-]{1,253}(?::\d{1,5})?(?:\/[\w.-]{0,128})?$/i.test(raw);
 /**
  * gdpr `*address` is a postal address; a listen/bind address is a socket: port only (":9090"),
  * the unspecified or loopback address with an optional port ("0.0.0.0:8080", "::", "127.0.0.1:9464",
@@ -67,7 +68,7 @@ const notAPan: ValueExempt = (raw) => {
 };
 const fetchOption: ValueExempt = (raw) => typeof raw === 'string' && FETCH_CREDENTIALS.has(raw);
 /** `pwd` holding a path is the working directory (shell and process dumps), not a password. */
-const workingDirectory: ValueExempt = (raw) => typeof raw === 'string' && /^(?:[/~]|[A-Za-z]:[\\/])/.test(raw);
+const workingDirectory: ValueExempt = (raw) => typeof raw === 'string' && (isFilePath(raw) || /^[A-Za-z]:\\(?:[\w .-]+\\?)*$/.test(raw));
 
 /** The rule a key name really gets, and the value test that goes with it. */
 export function keyRuleFor(rule: ResolvedKey | undefined, key: string): { rule: ResolvedKey | undefined; exempt: ValueExempt | undefined } {
@@ -79,6 +80,8 @@ export function keyRuleFor(rule: ResolvedKey | undefined, key: string): { rule: 
   if (rule.class === 'secret' && isCursorTokenName(key)) return { rule: undefined, exempt: undefined };
   if (rule.class === 'secret' && name.endsWith('connectionstring')) return { rule, exempt: bareServerUrl };
   if (rule.class === 'secret' && name === 'pwd') return { rule, exempt: workingDirectory };
+  // `pass: 120` is a count of passed checks; a password is text.
+  if (rule.class === 'secret' && name === 'pass') return { rule, exempt: (raw) => typeof raw === 'number' };
   if (rule.class === 'personal' && name.endsWith('address')) return { rule, exempt: socketAddress };
   if (rule.class === 'personal' && name === 'fullname') return { rule, exempt: repositorySlug };
   return { rule, exempt: undefined };
@@ -96,8 +99,8 @@ const NO_CARD: ReadonlySet<PolicyClass> = new Set(['card']);
  * null when the name rules nothing out.
  */
 export function classesRuledOut(key: string): ReadonlySet<PolicyClass> | null {
-  const name = normaliseKeyName(key);
-  if (name.endsWith('version')) return NO_IP;
-  if (name.endsWith('traceid') || name.endsWith('spanid') || name.endsWith('parentid')) return NO_CARD;
+  // Whole words of the raw name (`version`, `app_version`, `appVersion`; not `conversion`).
+  if (/(?:^|[^A-Za-z])version$|[a-z0-9]Version$/i.test(key) && !/[a-z]version$/.test(key)) return NO_IP;
+  if (/(?:^|[^A-Za-z])(?:[Tt]race|[Ss]pan|[Pp]arent|TRACE|SPAN|PARENT)[_.-]?(?:id|Id|ID)$|[a-z0-9](?:Trace|Span|Parent)(?:Id|ID)$/.test(key)) return NO_CARD;
   return null;
 }

@@ -28,6 +28,21 @@ function keyBefore(text: string, start: number): string {
   return m === null ? '' : m[1]!;
 }
 
+/**
+ * password-assignment, beyond assignedValue: `PASS:` in capitals with no prefix is a test
+ * runner's verdict (`--- PASS: TestLogin (0.02s)`), a bare `pass` holding `key=value` is a
+ * status line (`health check pass: db=ok`), and a quoted phrase right after the word with no
+ * operator is a message (`password "must be at least 12 characters"`).
+ */
+const passwordValue = (s: string, text: string, start: number, end: number): boolean => {
+  if (!assignedValue(s, text, start, end)) return false;
+  const before = text.slice(Math.max(0, start - 16), start);
+  if (/(?:^|[^A-Za-z0-9_.-])PASS[ \t]{0,4}:[ \t]{0,8}$/.test(before)) return false;
+  if (/(?:^|[^A-Za-z])pass[ \t]{0,4}[:=][ \t]{0,8}$/i.test(before) && /^[A-Za-z_][\w.-]{0,40}=/.test(s)) return false;
+  if (/[A-Za-z][ \t]{1,4}["'\x60]$/.test(before) && /\s/.test(s)) return false;
+  return true;
+};
+
 /** token-assignment: not a pagination cursor (`NextToken`, `pageToken`, `continuation-token`: key-exemptions.ts). */
 const tokenValue = (s: string, text: string, start: number, end: number): boolean =>
   // Mapbox `pk.` tokens are public by design (account.mapbox.com: "public tokens").
@@ -63,9 +78,9 @@ function value(min: number, max: number, spacesInQuotes: boolean, escapes = fals
     String.raw`(?<secret>${dq}|${sq}` +
     String.raw`|(?<=\x60)[^\x60\r\n${sp}]{${min},${max}}?(?=\x60)` +
     // A bare word. A delimiter inside it belongs to it unless it plausibly ends it: '&' or ';'
-    // before the next key= (query strings, connection strings), ',' before key= or key:, a
-    // closing bracket before anything but a word character.
-    String.raw`|(?<![^\s=:>])(?:[^\s"'\x60,;&<>()[\]{}\\]|&(?![A-Za-z_][\w.-]{0,40}=)|;(?![ \t]{0,4}[A-Za-z_][\w. -]{0,40}=)(?=\S)` +
+    // before the next key= (query strings, connection strings; '&amp;' in HTML-escaped ones), ','
+    // before key= or key:, a closing bracket before anything but a word character.
+    String.raw`|(?<![^\s=:>])(?:[^\s"'\x60,;&<>()[\]{}\\]|&(?!amp;|[A-Za-z_][\w.-]{0,40}=)|;(?![ \t]{0,4}[A-Za-z_][\w. -]{0,40}=)(?=\S)` +
     String.raw`|,(?![A-Za-z_][\w.-]{0,40}[=:])(?=[A-Za-z0-9])|[)\]}](?=[A-Za-z0-9])){${min},${max}})`
   );
 }
@@ -408,13 +423,14 @@ const URL_ENCODED_CREDENTIAL: Rule = {
   class: 'secret',
   keywords: ['%3d'],
   pattern:
-    /(?:passw(?:or)?d|passwd|(?<![A-Za-z])pwd|token|secret|api[_-]?key|access[_-]?key)%3D(?<secret>(?:[^%&\s"'<>]|%(?!26|3[Dd])[0-9A-Fa-f]{2}){3,512})/gi,
+    /(?:passw(?:or)?d|passwd|(?<![A-Za-z])pwd|token|secret|api[_-]?key|access[_-]?key)%3D(?<secret>(?:[^%&\s"'<>]|%(?!26)[0-9A-Fa-f]{2}){3,512})/gi,
   validate: (v: string) => !isPlaceholder(decodeURIComponentSafe(v)),
   minEntropy: 2,
   positives: [
     'GET /auth/login?next=%2Flogin%3Fuser%3Dbob%26password%3D' + 'qkevZ9%21xL2m HTTP/1.1',
     'body=username%3Djdoe%26password%3D' + 'wBbJ7kQ2zL%26remember%3D1',
     'redirect_uri=https%3A%2F%2Fapp%2Fcb%3Faccess_token%3D' + 'ya29.a0AfH6SMBxKq8vN7mRz',
+    'next=%2Flogin%3Fpassword%3D' + 'ab%3Dcdefgh9X%26user%3Dbob',
   ],
   negatives: ['next=%2Fsettings%2Fpassword%3Dreset', 'q=password%3D%2A%2A%2A%2A'],
 };
@@ -655,10 +671,11 @@ const XML: Rule[] = [
     keywords: ['<add'],
     pattern:
       /<add\s{1,8}key="[^"<>]{0,64}(?:[Pp]ass(?:word|wd)|PASSWORD|[Ss]ecret|SECRET|[Aa]pi[_-]?[Kk]ey|API_?KEY|[Tt]oken|TOKEN)[^"<>]{0,64}"\s{1,8}value="(?<secret>[^"<>]{3,1024})"/g,
-    validate: notPlaceholder,
+    // A PascalCase word is a setting (`PasswordPolicy` = `RequireDigit`), not a credential.
+    validate: (v: string) => notPlaceholder(v) && !/^[A-Z][a-z]+(?:[A-Z][a-z]+)*$/.test(v),
     minEntropy: 2,
     positives: ['<add key="ApiKey" value="' + '9f8e7d6c5b4a39281706f5e4d3c2b1a0" />', '<add key="Smtp.Password" value="' + 'hX4%tR8mQ2"/>'],
-    negatives: ['<add key="Theme" value="dark"/>', '<add key="ApiKey" value="{API_KEY}"/>'],
+    negatives: ['<add key="Theme" value="dark"/>', '<add key="ApiKey" value="{API_KEY}"/>', '<add key="PasswordPolicy" value="RequireDigit"/>'],
   },
 ];
 
@@ -672,9 +689,10 @@ const CLI_FLAG: Rule = {
   id: 'cli-secret-option',
   description: 'Credential after a long command-line option: --password X, --token X, --api-key X, -srcstorepass X',
   class: 'secret',
-  keywords: ['--pass', '--token', '--api-key', '--apikey', '--secret', '--client-secret', '--auth-token', '--access-token', 'storepass', 'keypass'],
+  // Not --secret: gcloud, kubectl and others take a secret's NAME there (--secret prod-db-password).
+  keywords: ['--pass', '--token', '--api-key', '--apikey', '--client-secret', '--auth-token', '--access-token', '--secret-key', '--secret-access-key', 'storepass', 'keypass'],
   pattern:
-    /(?<![\w-])(?:--(?:password|passwd|passphrase|pass|token|api-key|apikey|secret|client-secret|auth-token|access-token|secret-key|secret-access-key)|-(?:src|dest|)?storepass|-keypass)[ \t]{1,4}(?<secret>"[^"\r\n]{3,256}"|'[^'\r\n]{3,256}'|[^\s"'-][^\s"']{2,255})/g,
+    /(?<![\w-])(?:--(?:password|passwd|passphrase|pass|token|api-key|apikey|client-secret|auth-token|access-token|secret-key|secret-access-key)|-(?:src|dest|)?storepass|-keypass)[ \t]{1,4}(?<secret>"[^"\r\n]{3,256}"|'[^'\r\n]{3,256}'|[^\s"'-][^\s"']{2,255})/g,
   validate: (v: string) => !isPlaceholder(v.replace(/^["']|["']$/g, '')),
   minEntropy: 2,
   positives: [
@@ -683,7 +701,7 @@ const CLI_FLAG: Rule = {
     'keytool -importkeystore -srcstorepass ' + 'DC%d8kQ2x -deststorepass x',
     "gpg --batch --passphrase '" + "kQ8 zL2 vN7' --decrypt",
   ],
-  negatives: ['--password-file /run/secrets/pw', '--token $CI_TOKEN', '--password', 'use --api-key <key> to authenticate', '--password --verbose', '--token ${{ secrets.TOKEN }}'],
+  negatives: ['gcloud run deploy api --secret prod-db-password', '--password-file /run/secrets/pw', '--token $CI_TOKEN', '--password', 'use --api-key <key> to authenticate', '--password --verbose', '--token ${{ secrets.TOKEN }}'],
 };
 
 const ASSIGNMENTS: Rule[] = [
@@ -700,7 +718,7 @@ const ASSIGNMENTS: Rule[] = [
       value(3, 256, true, true),
       true,
     ),
-    validate: assignedValue,
+    validate: passwordValue,
     minEntropy: 2,
     positives: [
       'login failed: user=bob password=' + '4tDg5gODfx4DXT',
@@ -748,6 +766,9 @@ const ASSIGNMENTS: Rule[] = [
       'passwd: files systemd',
       'bypass=true compass=north',
       'tests pass: 120 fail: 0',
+      '--- PASS: TestLoginHandler (0.02s)',
+      'health check pass: db=ok cache=ok',
+      'password "must be at least 12 characters"',
       'password: %DB_PASS%',
       'password: vault:secret/data/db#password',
       'PWD=/srv/app/current',
@@ -835,17 +856,22 @@ const ASSIGNMENTS: Rule[] = [
     // A whole word (oauth, author, authority are not it); 8+ characters with an entropy floor,
     // so `auth: true`, `auth=basic` or `"auth":"required"` are not findings.
     pattern: assignment(String.raw`(?<![A-Za-z])_?auth(?![A-Za-z])`, value(8, 2048, false)),
-    // ...nor a lower-case identifier naming a method (`auth: oauth2-client-credentials`).
-    // ...nor a URL without user info (`MONGO_NO_AUTH = "mongodb://localhost:27017/db"`).
+    // ...nor a method or mechanism name (`auth: oauth2-client-credentials`, `SCRAM-SHA-256`),
+    // nor a URL without user info (`MONGO_NO_AUTH = "mongodb://localhost:27017/db"`).
     validate: (v, text, start, end) =>
-      assignedValue(v, text, start, end) && !/^[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+$/.test(v) && !/^[a-z][a-z0-9+.-]{0,31}:\/\/[^@\s]*$/i.test(v),
+      assignedValue(v, text, start, end) &&
+      !/^[a-z]+[0-9]?(?:[-_.][a-z]+[0-9]?)+$/.test(v) && // a lower-case method name (oauth2-client-credentials)
+      !/^[A-Z][a-z]+(?:[A-Z][a-z]+)+$/.test(v) && // a PascalCase one (AzureActiveDirectory)
+      !/^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+$/.test(v) && // a mechanism (SCRAM-SHA-256)
+      !/^[a-z][a-z0-9+.-]{0,31}:\/\/[^@\s]*$/i.test(v),
     minEntropy: 3,
     positives: [
       '{"auths":{"ghcr.io":{"auth":"' + 'Y2ktcm9ib3Q6Z2hwX3Q0UTl4TDJ2TjdrUXo4TDJ2TjdrUXo4"}}}',
       '//registry.npmjs.org/:_auth=' + 'ZGVwbG95OnM3dkxxMnBaOXhRa0w=',
       'REDIS_AUTH=' + 'qfS5Lm9xTz2Vk8Wc',
+      'REDIS_AUTH=' + 'f2a9c1b7-d4e4-4f60-a1b2-c3d4e5f60718',
     ],
-    negatives: ['auth: true', 'auth=basic', '"auth":"required"', 'oauth_version=1.0', 'author: Jane Doe', 'auth: oauth2-client-credentials', 'const MONGO_NO_AUTH = "mongodb://localhost:27017/database";'],
+    negatives: ['auth: true', 'auth=basic', '"auth":"required"', 'oauth_version=1.0', 'author: Jane Doe', 'auth: oauth2-client-credentials', 'const MONGO_NO_AUTH = "mongodb://localhost:27017/database";', 'auth: SCRAM-SHA-256', 'auth: AzureActiveDirectory'],
   },
   {
     id: 'session-id-assignment',

@@ -32,8 +32,11 @@ export interface Scanner {
   readonly rules: readonly Rule[];
   /** Strings shorter than this cannot hold a match of any rule and are not scanned. */
   readonly minLength: number;
-  /** Non-overlapping matches sorted by start, or null when there are none. */
-  scan(text: string): ScanMatch[] | null;
+  /**
+   * Non-overlapping matches sorted by start, or null when there are none. `skip` leaves rules
+   * out before overlaps are resolved (so a match of a skipped rule cannot hide another).
+   */
+  scan(text: string, skip?: (rule: number) => boolean): ScanMatch[] | null;
 }
 
 export function createScanner(rules: readonly Rule[], gateKind: GateKind = 'aho-corasick'): Scanner {
@@ -68,7 +71,7 @@ class RuleScanner implements Scanner {
     this.minLength = rules.length === 0 ? Infinity : Math.max(1, min);
   }
 
-  scan(text: string): ScanMatch[] | null {
+  scan(text: string, skip?: (rule: number) => boolean): ScanMatch[] | null {
     if (text.length < this.minLength) return null;
     const hits = this.hits;
     let n = this.gate.candidates(text, hits);
@@ -87,6 +90,7 @@ class RuleScanner implements Scanner {
     let found: ScanMatch[] | null = null;
     for (let h = 0; h < n; h++) {
       const r = hits[h]!;
+      if (skip !== undefined && skip(r)) continue;
       const c = this.compiled[r]!;
       const re = c.re;
       re.lastIndex = 0;

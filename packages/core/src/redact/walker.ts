@@ -266,22 +266,23 @@ export class Walker {
   private cut(s: string, sc: Scanner | null): string {
     const cap = this.plan.maxStringLength;
     const window = s.slice(0, cap + SCAN_MARGIN);
-    const matches = sc === null ? null : sc.scan(window);
+    const matches = sc === null ? null : sc.scan(window, this.skipFor(this.plan.scanRules, 'value'));
     return this.apply(window, matches, this.plan.scanRules, 'value', cap) + `[TRUNCATED:${s.length}]`;
   }
 
+  /** Rules of a class the current property's name rules out (classesRuledOut), for Scanner.scan; undefined when none. */
+  private skipFor(metas: readonly RuleMeta[], where: 'value' | 'key'): ((rule: number) => boolean) | undefined {
+    const out = this.ruledOut;
+    return out === null || where !== 'value' ? undefined : (rule) => out.has(metas[rule]!.class);
+  }
+
   private rewrite(s: string, sc: Scanner, metas: readonly RuleMeta[], where: 'value' | 'key'): string | null {
-    const matches = sc.scan(s);
+    const matches = sc.scan(s, this.skipFor(metas, where));
     return matches === null ? null : this.apply(s, matches, metas, where, s.length);
   }
 
   /** Replaces each match and records a finding for it; text past `cut` is dropped. */
   private apply(s: string, matches: readonly ScanMatch[] | null, metas: readonly RuleMeta[], where: 'value' | 'key', cut: number): string {
-    const out = this.ruledOut;
-    if (out !== null && matches !== null && where === 'value') {
-      const kept = matches.filter((m) => !out.has(metas[m.rule]!.class));
-      matches = kept.length > 0 ? kept : null;
-    }
     const r = rewriteSpans(s, matches, metas, cut, this.plan.applier);
     if (r.hits !== null) for (const h of r.hits) this.record(h, where);
     return r.text;
@@ -376,42 +377,56 @@ export class Walker {
    * so the rule applies to the value member. null when `v` is not such a pair.
    */
   private pairOf(v: Record<string, unknown>, keys: readonly string[]): { valueKey: string; rule: ResolvedKey } | null {
-    let nameKey: string | undefined;
     let valueKey: string | undefined;
+    let nameKeys = 0;
     for (const k of keys) {
       if (k.length > 5) continue; // 'name', 'key', 'value' and their capitalised forms only
-      if (nameKey === undefined && PAIR_NAMES.includes(k)) nameKey = k;
+      if (PAIR_NAMES.includes(k)) nameKeys++;
       else if (valueKey === undefined && PAIR_VALUES.includes(k)) valueKey = k;
     }
-    if (nameKey === undefined || valueKey === undefined) return null;
-    let name: unknown;
-    let inner: unknown;
+    if (nameKeys === 0 || valueKey === undefined) return null;
     try {
-      name = v[nameKey];
-      if (typeof name !== 'string' || name.length === 0 || name.length > TUPLE_NAME_MAX) return null;
       // OpenTelemetry wraps a value as an AnyValue ({ stringValue: '...' }): exemptions look at the string.
       const value = v[valueKey];
-      inner = typeof value === 'object' && value !== null && 'stringValue' in value ? (value as { stringValue: unknown }).stringValue : value;
+      const inner = typeof value === 'object' && value !== null && 'stringValue' in value ? (value as { stringValue: unknown }).stringValue : value;
+      // Every name-like member counts ({ name, key, value }), whatever the key order of the walk.
+      for (const k of PAIR_NAMES) {
+        if (!keys.includes(k)) continue;
+        const name = v[k];
+        if (typeof name !== 'string' || name.length === 0 || name.length > TUPLE_NAME_MAX) continue;
+        const rule = this.ruleOfName(name, inner);
+        if (rule !== undefined) return { valueKey, rule };
+      }
     } catch {
-      return null; // a throwing getter: the property walk marks it where it throws
+      // a throwing getter: the property walk marks it where it throws
     }
-    const rule = this.ruleOfName(name, inner);
-    return rule === undefined ? null : { valueKey, rule };
+    return null;
   }
 
   /** One [name, value] entry of an entry list whose name has a key-name rule: [name, redacted value]. */
   private entry(t: unknown, depth: number): Out {
-    if (!Array.isArray(t) || t.length !== 2) return NOT_AN_ENTRY;
-    const name: unknown = t[0];
+    let name: unknown;
+    let value: unknown;
+    try {
+      if (!Array.isArray(t) || t.length !== 2) return NOT_AN_ENTRY;
+      name = t[0];
+      value = t[1];
+    } catch {
+      return NOT_AN_ENTRY; // a throwing element: walked (and marked) as any other
+    }
     if (typeof name !== 'string' || name.length === 0 || name.length > TUPLE_NAME_MAX) return NOT_AN_ENTRY;
-    const rule = this.ruleOfName(name, t[1]);
+    const rule = this.ruleOfName(name, value);
     if (rule === undefined) return NOT_AN_ENTRY;
-    this.path.push(0);
-    const k = this.string(name);
-    this.path[this.path.length - 1] = 1;
-    const v = this.whole(t[1], rule, depth + 1, null);
-    this.path.pop();
-    return v === REMOVE ? [k] : [k, v === SKIP ? null : v];
+    const mark = this.path.length;
+    try {
+      this.path.push(0);
+      const k = this.string(name);
+      this.path[mark] = 1;
+      const v = this.whole(value, rule, depth + 1, null);
+      return v === REMOVE ? [k] : [k, v === SKIP ? null : v];
+    } finally {
+      this.path.length = mark;
+    }
   }
 
   /** The key-name rule a value named `name` falls under (exemptions applied), if any. */
@@ -535,7 +550,8 @@ export class Walker {
     outKey = wellFormed(outKey);
     this.path.push(outKey);
     const outer = this.ruledOut;
-    if (ruledOut !== null) this.ruledOut = ruledOut;
+    // For the property's own value only: a name says what its scalar is, not what a subtree holds.
+    if (ruledOut !== null && (typeof raw !== 'object' || raw === null)) this.ruledOut = ruledOut;
     let res: Out;
     if (raw === THROWS) res = MARKER_THROWS;
     else if (!callow && cst !== null && cst.redact >= 0) res = this.whole(raw, this.plan.pathEntries[cst.redact]!, depth, cst);
