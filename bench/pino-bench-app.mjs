@@ -26,6 +26,8 @@ function target() {
     case 'logseal-nice10': {
       const k = exportKeys(generateKeys());
       const options = { url: sinkUrl, signingKey: k.privateKeyPem, macKey: k.macKey };
+      // THREAD_NICE=n: the pipeline thread's nice value (the threadNice sweep in docs/benchmarks.md).
+      if (process.env.THREAD_NICE !== undefined) options.threadNice = Number(process.env.THREAD_NICE);
       return { target: '@logseal/pino', options: name === 'logseal' ? options : { ...options, workerNice: 10 } };
     }
     case 'noop':

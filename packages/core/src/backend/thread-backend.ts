@@ -295,12 +295,7 @@ export class ThreadBackend implements Backend {
   #fail(err: Error): void {
     if (this.#dead !== undefined) return;
     this.#dead = err;
-    this.#readyWaiter?.reject(err);
-    this.#readyWaiter = undefined;
-    for (const p of this.#pending.values()) p.reject(err);
-    this.#pending.clear();
-    this.#refs = 0;
-    this.#worker.unref();
+    this.#rejectPending(err);
     this.#refused += this.#chunk.length;
     this.#chunk = [];
     this.#chunkBytes = 0;

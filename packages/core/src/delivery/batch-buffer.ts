@@ -73,7 +73,7 @@ export class BatchBuffer {
     const buf = this.#buf;
     const start = this.#len;
     // Two writes, not six: a Buffer#write call costs more than flattening a short
-    // concatenation (measured on the record mix: 1.00 vs 1.08 us per pushLeaf, hash included).
+    // concatenation (a throwaway A/B on the record mix, hash included, gave about 7 % per line).
     // head and tail are ASCII, so the tail's bytes are its length and the body ends where they start.
     let o = start + buf.write(head + body + tail, start, 'utf8');
     const bodyEnd = o - tail.length;

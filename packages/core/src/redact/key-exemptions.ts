@@ -26,9 +26,9 @@ const CURSOR_TOKENS = new Set([
 ]);
 /** A pagination cursor's name (see CURSOR_TOKENS), for the text rules that read a key before a value. */
 export function isCursorTokenName(key: string): boolean {
-  const name = normaliseKeyName(key);
-  return CURSOR_TOKENS.has(name) || name.endsWith('idempotencytoken');
+  return isCursorName(normaliseKeyName(key));
 }
+const isCursorName = (name: string): boolean => CURSOR_TOKENS.has(name) || name.endsWith('idempotencytoken');
 
 /**
  * A connection string that is `scheme://host[:port][/database]` (`postgresql://db.internal:5432/acme`,
@@ -77,7 +77,7 @@ export function keyRuleFor(rule: ResolvedKey | undefined, key: string): { rule: 
   if (rule.class === 'phone' && DEVICE_PHONES.some((d) => name.endsWith(d))) return { rule: undefined, exempt: undefined };
   if (rule.class === 'card' && name === 'pan') return { rule, exempt: notAPan };
   if (rule.class === 'secret' && name.endsWith('credentials')) return { rule, exempt: fetchOption };
-  if (rule.class === 'secret' && isCursorTokenName(key)) return { rule: undefined, exempt: undefined };
+  if (rule.class === 'secret' && isCursorName(name)) return { rule: undefined, exempt: undefined };
   if (rule.class === 'secret' && name.endsWith('connectionstring')) return { rule, exempt: bareServerUrl };
   if (rule.class === 'secret' && name === 'pwd') return { rule, exempt: workingDirectory };
   // `pass: 120` is a count of passed checks; a password is text.

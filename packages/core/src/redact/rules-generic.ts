@@ -24,7 +24,7 @@ const assignedValue = (s: string, text: string, start: number, end: number): boo
 
 /** The key an assignment's value belongs to: the name just before the separator (`NextToken` in `"NextToken":"..."`). */
 function keyBefore(text: string, start: number): string {
-  const m = /([A-Za-z0-9_.-]{1,64})\\?["'\x60]?[ \t]{0,40}(?::=|=>|->|[:=])[ \t]{0,8}\\?["'\x60]?$/.exec(text.slice(Math.max(0, start - 120), start));
+  const m = KEY_BEFORE.exec(text.slice(Math.max(0, start - 120), start));
   return m === null ? '' : m[1]!;
 }
 
@@ -54,6 +54,8 @@ const tokenValue = (s: string, text: string, start: number, end: number): boolea
  * as Terraform plans), one of = : := => ->, blanks, an optional opening quote.
  */
 const SEP = String.raw`\\?["'\x60]?[ \t]{0,40}(?::=|=>|->|[:=])[ \t]{0,8}\\?["'\x60]?`;
+/** The key name just before a value and its SEP (keyBefore). */
+const KEY_BEFORE = new RegExp(`([A-Za-z0-9_.-]{1,64})${SEP}$`);
 
 /**
  * The value of an assignment, as the `secret` group, `min`..`max` characters long. If
